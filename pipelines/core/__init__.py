@@ -1,0 +1,1 @@
+"""Library code shared by every source: snapshots, observations, periods, the warehouse, publishing."""

@@ -1,0 +1,72 @@
+"""CBS-style period codes, parsed once for every source.
+
+CBS writes periods as ``yyyyXXnn``: ``2024JJ00`` (year), ``2024KW03`` (quarter), ``2024MM06`` (month),
+``2024HJ01`` (half year). Sources outside StatLine also write ``2024`` (year), ``2024T1`` (IND tertial)
+and ``2024-06`` (month). Unknown codes are kept with type ``other`` rather than rejected, because CBS
+has more codes than we list (data_sources.md §1.2).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_CBS = re.compile(r"^(\d{4})([A-Z0-9]{2})(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_TERTIAL = re.compile(r"^(\d{4})T([123])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+_QUARTER_LABEL_NL = {1: "1e kwartaal", 2: "2e kwartaal", 3: "3e kwartaal", 4: "4e kwartaal"}
+_MONTHS_NL = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str  # normalised: CBS code where one exists (2024JJ00, 2024KW03, 2024MM06), else as given
+    type: str  # year | quarter | month | half_year | tertial | other
+    start: date | None
+    end: date | None
+    label: str
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _span(year: int, first_month: int, months: int) -> tuple[date, date]:
+    last = first_month + months - 1
+    return date(year, first_month, 1), _month_end(year, last)
+
+
+def parse_period(raw: str) -> Period:
+    """Parse a period code; raise ``ValueError`` only for text that is not a period at all."""
+    code = raw.strip()
+    if m := _YEAR.match(code):
+        return parse_period(f"{m.group(1)}JJ00")
+    if m := _TERTIAL.match(code):
+        year, t = int(m.group(1)), int(m.group(2))
+        start, end = _span(year, 4 * (t - 1) + 1, 4)
+        return Period(code, "tertial", start, end, f"{year} {t}e tertiaal")
+    if m := _MONTH.match(code):
+        return parse_period(f"{m.group(1)}MM{m.group(2)}")
+    m = _CBS.match(code)
+    if not m:
+        raise ValueError(f"not a period code: {raw!r} (expected e.g. 2024JJ00, 2024KW03, 2024MM06, 2024, 2024T1)")
+    year, kind, n = int(m.group(1)), m.group(2), int(m.group(3))
+    if kind == "JJ" and n == 0:
+        return Period(code, "year", date(year, 1, 1), date(year, 12, 31), str(year))
+    if kind == "KW" and 1 <= n <= 4:
+        start, end = _span(year, 3 * (n - 1) + 1, 3)
+        return Period(code, "quarter", start, end, f"{year} {_QUARTER_LABEL_NL[n]}")
+    if kind == "MM" and 1 <= n <= 12:
+        start, end = _span(year, n, 1)
+        return Period(code, "month", start, end, f"{year} {_MONTHS_NL[n - 1]}")
+    if kind == "HJ" and n in (1, 2):
+        start, end = _span(year, 6 * (n - 1) + 1, 6)
+        return Period(code, "half_year", start, end, f"{year} {n}e halfjaar")
+    return Period(code, "other", None, None, code)

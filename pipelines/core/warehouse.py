@@ -1,0 +1,73 @@
+"""The working DuckDB warehouse that Dagster assets write, and the export of the published database.
+
+Assets never share a long-lived connection: each opens the working file, does its work and closes it,
+so the in-process executor runs them one after another without lock conflicts (stack notes: one
+read-write connection locks out every other process). The published ``monitor.duckdb`` is never written
+in place: ``export_database`` writes a fresh, compact file from the working warehouse, which
+``publish.release`` then swaps in atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+@contextlib.contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame) -> int:
+    """Create or replace table ``name`` with the rows of ``df`` (atomically, in one transaction)."""
+    con.register("_incoming", df.to_arrow())
+    try:
+        con.execute("BEGIN")
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return df.height
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def export_database(work: Path, target: Path, tables: Sequence[str], views: dict[str, str] | None = None,
+                    comments: Sequence[str] = ()) -> None:
+    """Write a fresh DuckDB file holding ``tables`` (copied from ``work``), ``views`` (name -> SELECT) and
+    ``comments`` (COMMENT ON statements). The target is written under a temporary name and renamed, so a
+    failure leaves no half-written file."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with connect(partial) as con:
+        con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
+        for name in tables:
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
+        con.execute("DETACH work")
+        for name, select in (views or {}).items():
+            con.execute(f'CREATE VIEW "{name}" AS {select}')
+        for statement in comments:
+            con.execute(statement)
+        con.execute("CHECKPOINT")
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    partial.replace(target)
