@@ -1,0 +1,1 @@
+"""One folder per source. Each holds its readers and its Dagster assets; shared readers live in ``common``."""
