@@ -1,0 +1,53 @@
+"""Dagster assets for the SQL models."""
+
+
+import hashlib
+
+import dagster as dg
+
+from pipelines import policy
+from pipelines.resources import WarehouseResource
+from pipelines.transform.sql_models import SqlModel, dependency_graph, discover
+
+_GROUP = {"staging": policy.GROUP_STAGING, "marts": policy.GROUP_MARTS}
+
+
+def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=model.name,
+        group_name=_GROUP[model.layer],
+        deps=list(deps),
+        pool=policy.WAREHOUSE_POOL,
+        kinds={"duckdb", "sql"},
+        description=model.description or None,
+        # The SQL text is the code version: Dagster marks the table unsynced when its file changes.
+        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+    )
+    def _materialize(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        kind = "VIEW" if model.materialized == "view" else "TABLE"
+        with warehouse.connect() as con:
+            con.execute("BEGIN")
+            try:
+                con.execute(f'CREATE OR REPLACE {kind} "{model.name}" AS\n{model.sql}')
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            rows = con.execute(f'SELECT count(*) FROM "{model.name}"').fetchone()[0]
+            columns = con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{model.name}")').fetchall()
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(rows),
+                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in columns]),
+                "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
+                "file": dg.MetadataValue.path(model.rel_path),
+            }
+        )
+
+    return _materialize
+
+
+def sql_model_assets(raw_tables: set[str]) -> list[dg.AssetsDefinition]:
+    models = discover()
+    graph = dependency_graph(models, raw_tables)
+    return [_model_asset(m, graph[m.name]) for m in models]
