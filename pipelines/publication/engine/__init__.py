@@ -1,0 +1,5 @@
+"""Render the Quarto project in reports/: with ``quarto`` when it is on PATH, else with the offline engine."""
+
+from pipelines.publication.engine.render import RenderError, engine_name, render
+
+__all__ = ["RenderError", "engine_name", "render"]
