@@ -1,0 +1,5 @@
+"""The `monitor` command."""
+
+from pipelines.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,126 @@
+"""`monitor`: build, validate and inspect the Monitor Arbeidsmigratie from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from pipelines.settings import paths
+
+app = typer.Typer(help="Monitor Arbeidsmigratie: build the monitor from its snapshots and check it.",
+                  no_args_is_help=True, add_completion=False)
+snapshots_app = typer.Typer(help="Inspect and maintain the snapshot store.", no_args_is_help=True)
+app.add_typer(snapshots_app, name="snapshots")
+console = Console(stderr=True)
+
+
+def _run_with_progress(job: str, title: str):
+    from pipelines.cli.runner import run_job
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task(title, total=None, step="starting Dagster")
+        steps: set[str] = set()
+
+        def on_event(event: str, step: str) -> None:
+            if event == "STEP_START":
+                steps.add(step)
+                progress.update(task, step=step)
+            elif event == "STEP_SUCCESS":
+                progress.update(task, step=f"{step} done")
+            elif event == "STEP_FAILURE":
+                progress.update(task, step=f"[red]{step} failed")
+
+        outcome = run_job(job, on_event)
+        progress.update(task, total=1, completed=1, step=f"{len(steps)} steps")
+    return outcome
+
+
+def _summary(outcome) -> None:
+    from rich.table import Table
+
+    table = Table(title="Validation summary", show_lines=False)
+    table.add_column("table")
+    table.add_column("check")
+    table.add_column("result")
+    for c in sorted(outcome.checks, key=lambda c: c.asset):
+        result = "[green]pass" if c.passed else ("[red]BLOCK" if c.severity == "ERROR" else "[yellow]warn")
+        table.add_row(c.asset, c.name, result)
+    console.print(table)
+    for c in outcome.blocking_failures + outcome.warnings:
+        console.print(f"\n[bold]{c.asset} / {c.name}[/bold]\n{c.description}", markup=True, highlight=False)
+    check_steps = {f"{c.asset}_{c.name}" for c in outcome.checks}
+    for step, message in outcome.errors:
+        if step in check_steps:
+            continue
+        console.print(f"\n[bold red]Step {step} failed[/bold red]", markup=True)
+        console.print(message, markup=False, highlight=False)
+
+
+@app.command()
+def build(
+    live: bool = typer.Option(False, "--live", help="Fetch fresh CBS data before building (needs internet)."),
+) -> None:
+    """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory."""
+    if live:
+        console.print("[red]--live is not available yet: CBS fetching arrives with the CBS ingestion issue.[/red]")
+        raise typer.Exit(2)
+    p = paths()
+    outcome = _run_with_progress("build_monitor", "Building the monitor")
+    _summary(outcome)
+    if not outcome.success:
+        console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged.")
+        raise typer.Exit(1)
+    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf")
+
+
+@app.command()
+def validate() -> None:
+    """Load the snapshots and run every data-contract check; publish nothing."""
+    outcome = _run_with_progress("validate_monitor", "Validating")
+    _summary(outcome)
+    if not outcome.success:
+        console.print("\n[bold red]Validation failed.[/bold red]")
+        raise typer.Exit(1)
+    console.print("\n[bold green]All blocking checks passed.[/bold green]")
+
+
+@snapshots_app.command("verify")
+def snapshots_verify() -> None:
+    """Check every snapshot against its origin sidecar (checksum and required origin fields)."""
+    from pipelines.core.errors import SnapshotError
+    from pipelines.core.snapshots import SnapshotStore
+
+    store = SnapshotStore(paths().snapshot_dir)
+    try:
+        verified = store.verify_all()
+    except SnapshotError as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(f"{len(verified)} snapshot file(s) verified in {store.root}")
+
+
+@snapshots_app.command("rehash")
+def snapshots_rehash(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The changed data file.")) -> None:
+    """Record the new sha256 of a data file you changed on purpose (say why in the sidecar's notes)."""
+    import yaml
+
+    from pipelines.core.snapshots import sidecar_path, write_sidecar
+
+    sidecar = sidecar_path(path)
+    if not sidecar.exists():
+        console.print(f"{sidecar} does not exist: write the origin first (docs/snapshots.md)")
+        raise typer.Exit(1)
+    origin = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    old = origin.get("sha256")
+    write_sidecar(path, origin)
+    new = yaml.safe_load(sidecar.read_text(encoding="utf-8"))["sha256"]
+    console.print(f"{path}: sha256 {old} -> {new}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    sys.exit(app())

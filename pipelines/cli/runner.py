@@ -1,0 +1,98 @@
+"""Run a Dagster job in-process with live progress and a readable outcome.
+
+Dagster's own console log is replaced by a logger that turns step events into progress updates; the
+outcome collects every failed check and step error so the command can say what went wrong and where.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+ProgressCallback = Callable[[str, str], None]  # (event type, step key)
+_callback: ProgressCallback | None = None
+
+
+class _ProgressHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is not None and _callback is not None:
+            _callback(event.event_type_value, event.step_key or "")
+
+
+@dg.logger(description="Reports step progress to the `monitor` command.")
+def progress_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger("monitor.progress")
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    if not any(isinstance(h, _ProgressHandler) for h in log.handlers):
+        log.addHandler(_ProgressHandler())
+    return log
+
+
+@dataclass
+class CheckOutcome:
+    asset: str
+    name: str
+    passed: bool
+    severity: str
+    description: str
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    checks: list[CheckOutcome] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (step, message)
+    materialized: list[str] = field(default_factory=list)
+
+    @property
+    def blocking_failures(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed and c.severity == "ERROR"]
+
+    @property
+    def warnings(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed and c.severity != "ERROR"]
+
+
+def _error_message(error: Any) -> str:
+    """The innermost user-facing message of a Dagster error chain (our MonitorErrors say what to do)."""
+    messages = []
+    while error is not None:
+        messages.append(error.message.strip())
+        error = error.cause
+    user = [m for m in messages if not m.startswith("dagster._core.errors")]
+    return (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
+
+
+def run_job(job_name: str, progress: ProgressCallback | None = None) -> RunOutcome:
+    from pipelines.definitions import make_definitions
+
+    global _callback
+    _callback = progress
+    defs = make_definitions(loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(job_name)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    try:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"progress": {}}})
+    finally:
+        _callback = None
+    outcome = RunOutcome(success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        data = event.event_specific_data
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            outcome.checks.append(CheckOutcome(data.asset_key.to_user_string(), data.check_name, data.passed,
+                                               data.severity.value, data.description or ""))
+        elif event.event_type_value == "STEP_FAILURE" and data.error is not None:
+            outcome.errors.append((event.step_key or "", _error_message(data.error)))
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            outcome.materialized.append(event.asset_key.to_user_string())
+    return outcome

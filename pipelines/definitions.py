@@ -1,0 +1,50 @@
+"""The Dagster code location of the Monitor Arbeidsmigratie (`dagster dev` loads this module).
+
+Thin by design: each layer contributes its assets; checks come from the data contracts.
+"""
+
+import dagster as dg
+
+from pipelines import policy
+from pipelines.publication.assets import publication_assets
+from pipelines.resources import default_resources
+from pipelines.sources.cbs import assets as cbs
+from pipelines.sources.common.assets import raw_snapshots__origins
+from pipelines.sources.wagweu import assets as wagweu
+from pipelines.transform.assets import sql_model_assets
+from pipelines.validation.checks import contract_checks
+
+raw_assets = [raw_snapshots__origins, *cbs.assets, *wagweu.assets]
+raw_tables = [key.to_user_string() for a in raw_assets for key in a.keys]
+model_assets = sql_model_assets(set(raw_tables))
+model_tables = [key.to_user_string() for a in model_assets for key in a.keys]
+warehouse_tables = raw_tables + model_tables
+
+all_assets = [*raw_assets, *model_assets, *publication_assets(warehouse_tables)]
+
+build_job = dg.define_asset_job(
+    "build_monitor",
+    selection=dg.AssetSelection.all(),
+    description="Everything from snapshots to the released publication (what `monitor build` runs).",
+)
+
+validate_job = dg.define_asset_job(
+    "validate_monitor",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(policy.GROUP_PUBLICATION),
+    description="Loads and checks everything up to the marts; publishes nothing (what `monitor validate` runs).",
+)
+
+
+def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
+    """The code location; the CLI adds its progress logger, `dagster dev` uses the defaults."""
+    return dg.Definitions(
+        assets=all_assets,
+        asset_checks=contract_checks(warehouse_tables),
+        jobs=[build_job, validate_job],
+        resources=default_resources(),
+        executor=dg.in_process_executor,
+        loggers=loggers,
+    )
+
+
+defs = make_definitions()

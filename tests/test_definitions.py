@@ -1,0 +1,55 @@
+"""The Dagster code location loads, and its graph is the one the architecture describes."""
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.transform.sql_models import discover, table_references
+from pipelines.validation.contracts import load_contracts
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load():
+    keys = {k.to_user_string() for k in _graph().get_all_asset_keys()}
+    assert {"raw_snapshots__origins", "raw_cbs__observations", "raw_wagweu__observations",
+            "stg_cbs__observations", "mart__labour_market_tension", "mart__posted_workers",
+            "publication__database", "publication__report", "publication__release"} <= keys
+
+
+def test_every_contract_has_its_table_and_a_blocking_check():
+    graph = _graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    specs = [graph.get_check_spec(k) for k in graph.asset_check_keys]
+    checks = {spec.asset_key.to_user_string(): spec for spec in specs}
+    for table in load_contracts():
+        assert table in keys, f"contract for {table}, which no asset produces"
+        assert table in checks, f"no contract check on {table}"
+        assert checks[table].blocking
+
+
+def test_asset_names_follow_the_layer_convention():
+    for key in _graph().get_all_asset_keys():
+        name = key.to_user_string()
+        assert name.split("__")[0] in {"raw_snapshots", "raw_cbs", "raw_wagweu", "stg_cbs", "stg_wagweu",
+                                       "mart", "publication"} or name.startswith(("raw_", "stg_")), name
+
+
+def test_sql_dependencies_come_from_the_sql():
+    graph = _graph()
+    for model in discover():
+        parents = {k.to_user_string() for k in graph.get(dg.AssetKey(model.name)).parent_keys}
+        assert parents == set(model.references), model.name
+
+
+def test_table_references_ignore_ctes():
+    sql = "WITH a AS (SELECT * FROM raw_x__y) SELECT * FROM a JOIN stg_x__z USING (k)"
+    assert table_references(sql) == ("raw_x__y", "stg_x__z")
+
+
+def test_release_is_downstream_of_every_table():
+    graph = _graph()
+    upstream = {k.to_user_string() for k in graph.upstream_key_iterator(dg.AssetKey("publication__release"))}
+    tables = {m.name for m in discover()} | {"raw_cbs__observations", "raw_wagweu__observations", "raw_snapshots__origins"}
+    assert tables <= upstream
