@@ -8,13 +8,12 @@ import dagster as dg
 from pipelines import policy
 from pipelines.publication.assets import publication_assets
 from pipelines.resources import default_resources
-from pipelines.sources.cbs import assets as cbs
+from pipelines.sources import discover_source_assets
 from pipelines.sources.common.assets import raw_snapshots__origins
-from pipelines.sources.wagweu import assets as wagweu
 from pipelines.transform.assets import sql_model_assets
 from pipelines.validation.checks import contract_checks
 
-raw_assets = [raw_snapshots__origins, *cbs.assets, *wagweu.assets]
+raw_assets = [raw_snapshots__origins, *discover_source_assets()]
 raw_tables = [key.to_user_string() for a in raw_assets for key in a.keys]
 model_assets = sql_model_assets(set(raw_tables))
 model_tables = [key.to_user_string() for a in model_assets for key in a.keys]
