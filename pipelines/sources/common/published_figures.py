@@ -6,10 +6,11 @@ Columns (UTF-8 CSV, values in plain notation)::
 
     indicator, period, value, value_qualifier, unit, geography, publisher, document_title, url,
     published, quote, how_obtained                       (required, as in the shared transcriptions)
-    confidence, locator, value_lower, value_upper, status (optional)
+    confidence, locator, value_lower, value_upper, status, period_label (optional)
 
 ``geography`` 'Nederland' is the monitor's default scope and gives an empty breakdown; any other value
-becomes a ``geography`` dimension. The sidecar's ``layout`` gives ``source_id`` and ``dataset_id``.
+becomes a ``geography`` dimension. ``period`` must be a period code (2024, 2024KW03, 2024MM04, 2024T1);
+where the source words the period otherwise ('begin april 2024'), keep those words in ``period_label``. The sidecar's ``layout`` gives ``source_id`` and ``dataset_id``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ REQUIRED_COLUMNS = [
     "indicator", "period", "value", "value_qualifier", "unit", "geography", "publisher",
     "document_title", "url", "published", "quote", "how_obtained",
 ]
-OPTIONAL_COLUMNS = ["confidence", "locator", "value_lower", "value_upper", "status"]
+OPTIONAL_COLUMNS = ["confidence", "locator", "value_lower", "value_upper", "status", "period_label"]
 NATIONAL = "Nederland"
 
 
@@ -60,6 +61,7 @@ def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
                     dimensions=dims,
                     dimension_labels=dims,
                     period=row["period"],
+                    period_label=row.get("period_label", "").strip() or None,
                     value=value,
                     value_qualifier=row["value_qualifier"].strip() or None,
                     value_lower=lower,
