@@ -54,3 +54,16 @@ def test_release_is_downstream_of_every_table():
     upstream = {k.to_user_string() for k in graph.upstream_key_iterator(dg.AssetKey("publication__release"))}
     tables = {m.name for m in discover()} | {"raw_cbs__observations", "raw_wagweu__observations", "raw_snapshots__origins"}
     assert tables <= upstream
+
+
+def test_dagster_cli_validates_the_code_location():
+    """What `dagster dev` loads: the module named in pyproject's [tool.dagster]."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run([str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Validation successful" in result.stderr + result.stdout
