@@ -1,6 +1,5 @@
 """Dagster assets of the CBS source."""
 
-from pipelines.sources.cbs import reader as _capture_reader  # noqa: F401  (registers the cbs_odata_capture reader)
 from pipelines.sources.common.assets import raw_observations_asset
 
 raw_cbs__observations = raw_observations_asset(
