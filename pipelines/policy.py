@@ -36,3 +36,17 @@ GROUP_PUBLICATION = "publication"
 
 def raw_group(source_id: str) -> str:
     return f"raw_{source_id}"
+
+# CBS StatLine OData client (pipelines/sources/cbs/odata/). Timeouts in seconds. A request that times out,
+# is reset, answers 429/5xx or returns a truncated JSON body is retried with exponential backoff and jitter
+# (base * 2**(attempt-1), capped; a Retry-After header is honoured up to the cap) until CBS_MAX_ATTEMPTS.
+CBS_CONNECT_TIMEOUT = 10.0
+CBS_READ_TIMEOUT = 120.0
+CBS_MAX_ATTEMPTS = 5
+CBS_BACKOFF_BASE = 1.0
+CBS_BACKOFF_MAX = 30.0
+# At most this many requests to CBS in flight at once (metadata endpoints and tables are fetched in parallel;
+# the pages of one data set follow each other's nextLink and are sequential by nature).
+CBS_MAX_CONCURRENCY = 4
+# A paged resource with more pages than this is refused (a server that keeps sending nextLinks).
+CBS_MAX_PAGES = 20_000

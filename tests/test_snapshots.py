@@ -74,3 +74,47 @@ def test_bad_origin_values_are_refused(store):
         store.read(WAGWEU)
     text = str(err.value)
     assert "field 'url'" in text and "field 'published'" in text and "field 'obtained'" in text
+
+
+def _directory_snapshot(root):
+    """A minimal directory snapshot: a manifest listing one member, with its sidecar."""
+    import hashlib
+    import json
+
+    from pipelines.core.snapshots import MANIFEST_NAME, write_sidecar
+
+    folder = root / "cbs" / "00000NED" / "capture_x"
+    (folder / "pages").mkdir(parents=True)
+    page = b'{"value": [1, 2, 3]}'
+    (folder / "pages" / "p.json").write_bytes(page)
+    manifest = folder / MANIFEST_NAME
+    manifest.write_text(json.dumps({"files": [{"path": "pages/p.json", "sha256": hashlib.sha256(page).hexdigest()}]}))
+    origin = yaml.safe_load(sidecar_path(root / WAGWEU).read_text())
+    write_sidecar(manifest, origin)
+    return "cbs/00000NED/capture_x/" + MANIFEST_NAME, folder
+
+
+def test_directory_snapshot_counts_once_and_verifies_its_members(store):
+    snapshot_id, folder = _directory_snapshot(store.root)
+    assert snapshot_id in store.data_files() and not any(i.endswith("p.json") for i in store.data_files())
+    snap = store.read(snapshot_id)
+    assert snap.member("pages/p.json") == b'{"value": [1, 2, 3]}'
+    (folder / "pages" / "p.json").write_bytes(b'{"value": [1, 2, 4]}')
+    with pytest.raises(SnapshotError, match="pages/p.json") as err:
+        snap.member("pages/p.json")
+    assert "checksum mismatch" in str(err.value)
+    with pytest.raises(SnapshotError, match="capture_x/pages/p.json"):
+        store.verify_all()
+
+
+def test_unlisted_file_in_a_capture_and_dot_folders(store):
+    snapshot_id, folder = _directory_snapshot(store.root)
+    (folder / "extra.json").write_text("{}")
+    with pytest.raises(SnapshotError, match="does not list"):
+        store.read(snapshot_id)
+    (folder / "extra.json").unlink()
+    hidden = store.root / "cbs" / "00000NED" / ".incoming-1"
+    hidden.mkdir()
+    (hidden / "half.json").write_text("{")
+    assert not any(".incoming" in i for i in store.data_files())
+    store.verify_all()

@@ -15,6 +15,8 @@ app = typer.Typer(help="Monitor Arbeidsmigratie: build the monitor from its snap
                   no_args_is_help=True, add_completion=False)
 snapshots_app = typer.Typer(help="Inspect and maintain the snapshot store.", no_args_is_help=True)
 app.add_typer(snapshots_app, name="snapshots")
+from pipelines.cli.fetch import fetch_app, run_cbs_fetch  # noqa: E402
+app.add_typer(fetch_app, name="fetch")
 console = Console(stderr=True)
 
 
@@ -63,12 +65,12 @@ def _summary(outcome) -> None:
 
 @app.command()
 def build(
-    live: bool = typer.Option(False, "--live", help="Fetch fresh CBS data before building (needs internet)."),
+    live: bool = typer.Option(False, "--live", help="First capture the CBS table set afresh (`monitor fetch cbs`), then build."),
 ) -> None:
     """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory."""
-    if live:
-        console.print("[red]--live is not available yet: CBS fetching arrives with the CBS ingestion issue.[/red]")
-        raise typer.Exit(2)
+    if live and not run_cbs_fetch(None):
+        console.print("\n[bold red]Build not started[/bold red]: the live CBS fetch failed (see above); nothing was published.")
+        raise typer.Exit(1)
     p = paths()
     outcome = _run_with_progress("build_monitor", "Building the monitor")
     _summary(outcome)

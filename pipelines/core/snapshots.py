@@ -6,11 +6,18 @@ bytes with a sha256. Readers never open a data file directly: they ask the store
 once, checks them against the sidecar, and hands back those same bytes, so what is parsed is exactly what
 was verified. A file without a sidecar, a sidecar without its file, a missing origin field or a checksum
 mismatch is refused with the file named.
+
+A *directory snapshot* (an API capture of many pages) is a folder holding ``MANIFEST.json`` plus the files
+it lists, each with its sha256. The manifest is the snapshot's data file and has the sidecar; its members
+need no sidecars of their own, but every member must be listed, present and exactly the listed bytes, and
+nothing unlisted may sit in the folder. Folders and files whose name starts with a dot are not part of the
+store (temporary areas of a capture in progress).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +28,8 @@ import yaml
 from pipelines.core.errors import Problem, SnapshotError
 
 SIDECAR_SUFFIX = ".origin.yaml"
+# The data file of a directory snapshot: a JSON object whose "files" lists {"path", "sha256"} per member.
+MANIFEST_NAME = "MANIFEST.json"
 # Files in the snapshot tree that are documentation, not data.
 _DOC_FILES = {"README.md"}
 
@@ -54,10 +63,34 @@ class Snapshot:
     path: Path
     origin: dict[str, Any]
     data: bytes
+    # Directory snapshots: (member path relative to the manifest's folder, sha256) for every listed file.
+    members: tuple[tuple[str, str], ...] = ()
 
     @property
     def sha256(self) -> str:
         return self.origin["sha256"]
+
+    def member(self, name: str) -> bytes:
+        """The bytes of one member of a directory snapshot, read once and verified against the manifest."""
+        expected = dict(self.members).get(name)
+        member_id = f"{self.id.rsplit('/', 1)[0]}/{name}" if "/" in self.id else name
+        if expected is None:
+            raise SnapshotError(f"{member_id} is not listed in {self.id}",
+                                [Problem("not a member of this capture", file=member_id)])
+        path = self.path.parent / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(f"Capture file missing: {member_id}", [Problem(str(exc), file=member_id)],
+                                hint="restore the capture from git or fetch it again") from exc
+        actual = sha256_bytes(data)
+        if actual != expected:
+            raise SnapshotError(
+                f"Checksum mismatch: {member_id} is not the file its manifest lists",
+                [Problem(f"checksum mismatch: the file's sha256 is {actual}, {self.id} says {expected}", file=member_id, field="sha256")],
+                hint="restore the capture from git or fetch it again; captured pages are never edited by hand",
+            )
+        return data
 
     @property
     def layout(self) -> dict[str, Any]:
@@ -148,14 +181,62 @@ class SnapshotStore:
                 "`monitor snapshots rehash PATH` and explain the change in the sidecar's notes; otherwise "
                 "restore the file from git",
             )
-        return Snapshot(id=snapshot_id, path=path, origin=origin, data=data)
+        members = self._verify_members(snapshot_id, path, data) if path.name == MANIFEST_NAME else ()
+        return Snapshot(id=snapshot_id, path=path, origin=origin, data=data, members=members)
+
+    def _verify_members(self, snapshot_id: str, manifest: Path, data: bytes) -> tuple[tuple[str, str], ...]:
+        """Check a directory snapshot: every listed file present with its sha256, nothing unlisted."""
+        try:
+            listed = json.loads(data)["files"]
+            members = tuple((str(f["path"]), str(f["sha256"])) for f in listed)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SnapshotError(f"Manifest {snapshot_id} is not a valid capture manifest",
+                                [Problem(f"expected a JSON object with 'files': [{{path, sha256}}] ({exc})", file=snapshot_id)]) from exc
+        folder = manifest.parent
+        base = snapshot_id.rsplit("/", 1)[0] + "/" if "/" in snapshot_id else ""
+        problems = []
+        for name, expected in members:
+            target = (folder / name).resolve()
+            if folder.resolve() not in target.parents:
+                problems.append(Problem("member path leaves the capture folder", file=snapshot_id, value=name))
+                continue
+            if not target.is_file():
+                problems.append(Problem(f"listed in {snapshot_id} but missing", file=base + name))
+                continue
+            digest = hashlib.sha256()
+            with target.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() != expected:
+                problems.append(Problem(f"checksum mismatch: the file's sha256 is {digest.hexdigest()}, {snapshot_id} says {expected}",
+                                        file=base + name, field="sha256"))
+        listed_names = {n for n, _ in members} | {MANIFEST_NAME, MANIFEST_NAME + SIDECAR_SUFFIX}
+        for p in sorted(folder.rglob("*")):
+            rel = p.relative_to(folder).as_posix()
+            if p.is_file() and _visible(rel) and rel not in listed_names:
+                problems.append(Problem(f"file in a capture folder that {snapshot_id} does not list", file=base + rel))
+        if problems:
+            raise SnapshotError(f"Capture {snapshot_id} is damaged", problems,
+                                hint="restore the capture folder from git or fetch the table again (`monitor fetch cbs ID`); "
+                                "never edit captured pages")
+        return members
+
+    def _capture_folders(self) -> list[Path]:
+        return [p.parent for p in self.root.rglob(MANIFEST_NAME) if _visible(self._rel(p))]
 
     def data_files(self) -> list[str]:
-        """Ids of every data file in the store (everything except sidecars and READMEs)."""
+        """Ids of every data file in the store (everything except sidecars, READMEs, capture members and
+        dot-folders); a directory snapshot counts once, by its manifest."""
+        captures = self._capture_folders()
+
+        def member_of_capture(p: Path) -> bool:
+            return p.name != MANIFEST_NAME and any(c in p.parents for c in captures)
+
         return sorted(
             self._rel(p)
             for p in self.root.rglob("*")
-            if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX) and p.name not in _DOC_FILES
+            if p.is_file() and _visible(self._rel(p)) and not p.name.endswith(SIDECAR_SUFFIX)
+            and p.name not in _DOC_FILES and not member_of_capture(p)
         )
 
     def verify_all(self) -> list[Snapshot]:
@@ -168,6 +249,8 @@ class SnapshotStore:
             except SnapshotError as exc:
                 problems.extend(exc.problems or [Problem(exc.summary, file=snapshot_id)])
         for sidecar in sorted(self.root.rglob("*" + SIDECAR_SUFFIX)):
+            if not _visible(self._rel(sidecar)):
+                continue
             data = sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)])
             if not data.exists():
                 problems.append(Problem("sidecar has no data file beside it", file=self._rel(sidecar)))
@@ -184,6 +267,11 @@ class SnapshotStore:
     def under(self, prefix: str) -> list[Snapshot]:
         """Verified snapshots whose id starts with ``prefix`` (a source folder such as ``cbs/``)."""
         return [self.read(i) for i in self.data_files() if i.startswith(prefix)]
+
+
+def _visible(rel: str) -> bool:
+    """False for anything inside a dot-folder or named with a leading dot (work areas of a capture)."""
+    return not any(part.startswith(".") for part in rel.split("/"))
 
 
 def write_sidecar(data_path: Path, origin: dict[str, Any]) -> Path:

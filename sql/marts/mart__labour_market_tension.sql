@@ -1,13 +1,13 @@
--- description: Labour-market tension (spanning): seasonally adjusted open vacancies per 100 seasonally adjusted unemployed, per quarter, recomputed for every vintage of its parts. Both parts are taken as known at the same date (as_of), never mixed across later revisions.
+-- description: Labour-market tension (spanning): seasonally adjusted open vacancies per 100 seasonally adjusted unemployed (national totals, breakdown ''), per quarter, recomputed for every vintage of its parts. Both parts are taken as known at the same date (as_of), never mixed across later revisions.
 WITH vacancies AS (
     SELECT period_code, period_start, vintage, value, snapshot_id, status
     FROM stg_cbs__observations
-    WHERE indicator_id = 'vacatures_openstaand_sa' AND period_type = 'quarter' AND value IS NOT NULL
+    WHERE indicator_id = 'vacatures_openstaand_sa' AND breakdown = '' AND period_type = 'quarter' AND value IS NOT NULL
 ),
 unemployed AS (
     SELECT period_code, vintage, value, snapshot_id, status
     FROM stg_cbs__observations
-    WHERE indicator_id = 'werkloze_beroepsbevolking_sa' AND period_type = 'quarter' AND value IS NOT NULL
+    WHERE indicator_id = 'werkloze_beroepsbevolking_sa' AND breakdown = '' AND period_type = 'quarter' AND value IS NOT NULL
 ),
 as_of_dates AS (
     -- every date at which either part of a quarter was (re)published

@@ -1,0 +1,238 @@
+"""Capture one CBS table as a new directory snapshot: every page as received, a manifest, an origin sidecar.
+
+Layout (``<store>/cbs/<TABLE>/capture_<modified>_<retrieved>/``)::
+
+    MANIFEST.json               the snapshot's data file: table, API, vintage, and every page with its sha256
+    MANIFEST.json.origin.yaml   origin: CBS, title, URL, Modified (vintage), ReasonDelivery, retrieval time,
+                                licence CC BY 4.0, citation, obtained: api_capture, layout.reader
+    pages/<sha256>.json         each response body exactly as received (content-addressed)
+
+Nothing is written into the store until every page is in: pages go to the work area first (see
+``workarea``), the finished capture is assembled in a dot-folder beside its final place, verified with the
+store's own checks, and renamed into place in one step. A failed fetch leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from pipelines.core.errors import Problem
+from pipelines.core.snapshots import MANIFEST_NAME, SIDECAR_SUFFIX, SnapshotStore, sha256_bytes, write_sidecar
+from pipelines.sources.cbs.odata import v3, v4
+from pipelines.sources.cbs.odata.endpoints import Endpoints
+from pipelines.sources.cbs.odata.paging import follow, rows
+from pipelines.sources.cbs.odata.resources import Resource
+from pipelines.sources.cbs.odata.transport import CbsFetchError, Page, Transport
+from pipelines.sources.cbs.odata.workarea import WorkArea
+from pipelines.sources.cbs.tables import TableSpec
+
+MANIFEST_FORMAT = "monitor-arbeidsmigratie/cbs-odata-capture/1"
+CBS = "Centraal Bureau voor de Statistiek (CBS)"
+LICENCE = "CC BY 4.0"
+Progress = Callable[[str, str, int, int], None]  # (table id, what is happening, pages so far, rows so far)
+
+
+@dataclass
+class CaptureResult:
+    table_id: str
+    modified: str
+    snapshot_id: str | None = None
+    pages: int = 0
+    rows: int = 0
+    reused_pages: int = 0
+    skipped: bool = False
+    message: str = ""
+
+
+@dataclass
+class _PageRecord:
+    resource: str
+    role: str
+    page: int
+    url: str
+    sha256: str
+    bytes: int
+    rows: int
+
+
+def _api(spec: TableSpec):
+    return v4 if spec.api == "v4" else v3
+
+
+def _slug(stamp: str) -> str:
+    return "".join(c for c in stamp if c.isalnum())[:15] or "unknown"
+
+
+def _existing_capture(table_dir: Path, key: dict) -> str | None:
+    """The folder of a capture of the same table version (same Modified and filter, whatever the API), if any:
+    a second one would put every figure twice into raw_cbs__observations."""
+    for sidecar in sorted(table_dir.glob(f"capture_*/{MANIFEST_NAME}{SIDECAR_SUFFIX}")):
+        try:
+            origin = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        other = origin.get("capture_key") or {}
+        if all(other.get(k) == key[k] for k in ("table_id", "modified", "filter")):
+            return sidecar.parent.name
+    return None
+
+
+class _Fetcher:
+    """Fetches pages through the work area (reusing pages a failed run already received)."""
+
+    def __init__(self, transport: Transport, area: WorkArea | None, table_id: str, progress: Progress | None):
+        self.transport, self.area, self.table_id, self.progress = transport, area, table_id, progress
+        self.reused = 0
+        self.records: list[_PageRecord] = []
+        self.pages_done = 0
+        self.rows_done = 0
+        self.kept: dict[str, bytes] = {}  # page bytes by sha256 while there is no work area yet
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> Page:
+        if self.area is not None and (data := self.area.cached(url)) is not None:
+            self.reused += 1
+            return Page(url, data, json.loads(data))
+        page = self.transport.get_json(url)
+        if self.area is not None:
+            self.area.put(url, page.data)
+        else:
+            self.kept[sha256_bytes(page.data)] = page.data
+        return page
+
+    def resource(self, res: Resource) -> list:
+        """Fetch every page of ``res``; keep the page records; return the rows unless it is the data set."""
+        out: list = []
+        label = f"{self.table_id}/{res.name}"
+        if res.single:
+            page = self.get(res.url)
+            if not isinstance(page.body, dict):
+                raise CbsFetchError(f"Unexpected response for {label}", [Problem("expected a JSON object", file=page.url)])
+            pages = [page]
+        else:
+            pages = follow(res.url, self.get, label)
+        for number, page in enumerate(pages):
+            page_rows = [page.body] if res.single else rows(page, label)
+            record = _PageRecord(res.name, res.role, number, page.url, sha256_bytes(page.data), len(page.data), len(page_rows))
+            if res.role != "data":
+                out.extend(page_rows)
+            with self._lock:
+                self.records.append(record)
+                self.pages_done += 1
+                if res.role == "data":
+                    self.rows_done += len(page_rows)
+                done = (self.pages_done, self.rows_done)
+            if self.progress:
+                self.progress(self.table_id, f"{res.name} page {number + 1}", *done)
+        return out
+
+
+def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoints: Endpoints,
+                  transport: Transport, progress: Progress | None = None, force: bool = False,
+                  concurrency: int | None = None) -> CaptureResult:
+    """Fetch one table into a new capture under ``store_root``; see the module docstring."""
+    api = _api(spec)
+    table_id = spec.table_id
+    retrieved = datetime.now(timezone.utc).replace(microsecond=0)
+    workers = concurrency or transport.retry.max_concurrency
+
+    # 1. What version is CBS serving? (always asked afresh)
+    probe = _Fetcher(transport, None, table_id, progress)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        info_resources = api.info_resources(endpoints, table_id)
+        got = dict(zip([r.name for r in info_resources], pool.map(probe.resource, info_resources)))
+    info = api.table_info(got)
+    modified = str(info.get("Modified") or info.get("ObservationsModified") or "")
+    if not modified:
+        raise CbsFetchError(f"{table_id}: the table information has no Modified date",
+                            [Problem("missing field Modified", file=info_resources[0].url)],
+                            hint="without it the capture has no vintage; is this a CBS OData service?")
+    key = {"table_id": table_id, "api": spec.api, "data_set": spec.data_set if spec.api == "v3" else "Observations",
+           "filter": {d: list(k) for d, k in spec.filter.items()}, "modified": modified,
+           "base_url": endpoints.v3_base if spec.api == "v3" else endpoints.v4_base}
+    table_dir = Path(store_root) / "cbs" / table_id
+    if not force and (existing := _existing_capture(table_dir, key)):
+        return CaptureResult(table_id, modified, f"cbs/{table_id}/{existing}/{MANIFEST_NAME}", skipped=True,
+                             message=f"already captured (Modified {modified}) in {existing}; use --force to capture again")
+
+    # 2. Everything else, through the work area so that a rerun resumes.
+    area = WorkArea(Path(work_dir) / "cbs_capture" / table_id, key)
+    fetcher = _Fetcher(transport, area, table_id, progress)
+    for record in probe.records:  # the info pages, as received
+        area.put(record.url, probe.kept[record.sha256])
+    fetcher.records = list(probe.records)
+    fetcher.pages_done = probe.pages_done
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        meta = api.metadata_resources(endpoints, table_id, got)
+        got.update(zip([r.name for r in meta], pool.map(fetcher.resource, meta)))
+    data = api.data_resource(endpoints, spec, got)
+    fetcher.resource(data)
+
+    # 3. Assemble beside the final place, verify, rename.
+    order = {"info": 0, "metadata": 1, "dimension": 2, "data": 3}
+    fetcher.records.sort(key=lambda r: (order[r.role], r.resource, r.page))
+    title = str(info.get("Title") or spec.title or table_id)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "table_id": table_id,
+        "api": spec.api,
+        "data_set": data.name,
+        "modified": modified,
+        "retrieved_at": retrieved.isoformat().replace("+00:00", "Z"),
+        "resources": {r.name: r.role for r in [*info_resources, *meta, data]},
+        "files": [{"path": f"pages/{r.sha256}.json", "sha256": r.sha256, "bytes": r.bytes, "resource": r.resource,
+                   "role": r.role, "page": r.page, "rows": r.rows, "url": r.url} for r in fetcher.records],
+    }
+    name = f"capture_{_slug(modified)}_{retrieved.strftime('%Y%m%dT%H%M%SZ')}"
+    table_dir.mkdir(parents=True, exist_ok=True)
+    incoming = table_dir / f".incoming-{uuid.uuid4().hex}"
+    try:
+        (incoming / "pages").mkdir(parents=True)
+        for r in fetcher.records:
+            target = incoming / "pages" / f"{r.sha256}.json"
+            if not target.exists():
+                shutil.copyfile(area.page_path(r.sha256), target)
+        manifest_path = incoming / MANIFEST_NAME
+        manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        year = modified[:4]
+        write_sidecar(manifest_path, {
+            "producer": CBS,
+            "title": f"{title} (StatLine tabel {table_id})",
+            "url": endpoints.v3_table(table_id) if spec.api == "v3" else endpoints.v4_table(table_id),
+            "published": modified[:10],
+            "retrieved": retrieved.date().isoformat(),
+            "retrieved_at": manifest["retrieved_at"],
+            "vintage": modified[:10],
+            "modified": modified,
+            "reason_delivery": info.get("ReasonDelivery"),
+            "licence": LICENCE,
+            "citation": f"CBS ({year}). {title}. StatLine, tabel {table_id} (stand {modified[:10]}). Bron: CBS, CC BY 4.0.",
+            "obtained": "api_capture",
+            "obtained_detail": f"Captured by `monitor fetch cbs` through the OData {spec.api} API at "
+                               f"{key['base_url']}: {len(fetcher.records)} pages, {fetcher.rows_done} rows of {data.name}.",
+            "confidence": "primary",
+            "capture_key": key,
+            "layout": {"reader": "cbs_odata_capture", "source_id": "cbs", "dataset_id": table_id},
+        })
+        SnapshotStore(store_root).read(f"cbs/{table_id}/{incoming.name}/{MANIFEST_NAME}")
+        final = table_dir / name
+        if final.exists():  # two captures within one second (--force)
+            name = f"{name}_{uuid.uuid4().hex[:6]}"
+            final = table_dir / name
+        incoming.rename(final)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    area.remove()
+    return CaptureResult(table_id, modified, f"cbs/{table_id}/{name}/{MANIFEST_NAME}", len(fetcher.records),
+                         fetcher.rows_done, fetcher.reused)
