@@ -9,12 +9,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipelines.cli.editions import editions_app
 from pipelines.settings import paths
 
 app = typer.Typer(help="Monitor Arbeidsmigratie: build the monitor from its snapshots and check it.",
                   no_args_is_help=True, add_completion=False)
 snapshots_app = typer.Typer(help="Inspect and maintain the snapshot store.", no_args_is_help=True)
 app.add_typer(snapshots_app, name="snapshots")
+app.add_typer(editions_app, name="edition")
 console = Console(stderr=True)
 
 
