@@ -92,10 +92,12 @@ def export_database(work: Path, target: Path, tables: Sequence[str], views: dict
             for name in tables:
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
             con.execute("DETACH work")
+            con.execute("BEGIN")  # one transaction: a commit per COMMENT ON would cost a WAL sync each
             for name, select in (views or {}).items():
                 con.execute(f'CREATE VIEW "{name}" AS {select}')
             for statement in comments:
                 con.execute(statement)
+            con.execute("COMMIT")
             missing = undocumented(con)
             if missing:
                 raise PublishError("Published tables and columns without a description; nothing was published",
