@@ -99,7 +99,8 @@ EXPECTED_EDGES = {
     "stg_wagweu__observations": {"raw_wagweu__observations"},
     "mart__figures": {"mart__observations", "raw_snapshots__origins"},
     "mart__figures_current": {"mart__figures"},
-    "mart__posted_workers": {"mart__figures_current"},
+    "mart__annual_figures": {"mart__figures_current"},
+    "mart__posted_workers": {"mart__annual_figures"},
     "mart__labour_market_tension": {"stg_cbs__observations"},
 }
 
