@@ -44,14 +44,23 @@ class SnapshotResource(dg.ConfigurableResource):
 
 
 class PublicationResource(dg.ConfigurableResource):
-    """Where the publication is assembled (per run) and released (default ``$MONITOR_OUTPUT_DIR``)."""
+    """Where the publication is assembled (per run) and released (default ``$MONITOR_OUTPUT_DIR``).
+
+    ``edition`` (e.g. ``2025``; set by ``monitor edition publish 2025`` or in the launchpad): also freeze this
+    build as ``<output>/editions/<edition>/``. Empty for a scheduled refresh, which only replaces ``<output>/``.
+    """
 
     output_dir: str = ""
     work_dir: str = ""
+    edition: str = ""
 
     @property
     def output(self) -> Path:
         return Path(self.output_dir) if self.output_dir else paths().output_dir
+
+    @property
+    def editions(self) -> Path:
+        return self.output / "editions"
 
     def staging(self, run_id: str) -> Path:
         work = Path(self.work_dir) if self.work_dir else paths().work_dir

@@ -9,14 +9,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipelines.cli.editions import editions_app
+from pipelines.cli.fetch import fetch_app, run_cbs_fetch
 from pipelines.settings import paths
 
 app = typer.Typer(help="Monitor Arbeidsmigratie: build the monitor from its snapshots and check it.",
                   no_args_is_help=True, add_completion=False)
 snapshots_app = typer.Typer(help="Inspect and maintain the snapshot store.", no_args_is_help=True)
 app.add_typer(snapshots_app, name="snapshots")
-from pipelines.cli.fetch import fetch_app, run_cbs_fetch  # noqa: E402
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(editions_app, name="edition")
 console = Console(stderr=True)
 
 

@@ -72,7 +72,8 @@ def _error_message(error: Any) -> str:
     return (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
 
 
-def run_job(job_name: str, progress: ProgressCallback | None = None) -> RunOutcome:
+def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None) -> RunOutcome:
+    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
     from pipelines.definitions import make_definitions
 
     global _callback
@@ -82,7 +83,7 @@ def run_job(job_name: str, progress: ProgressCallback | None = None) -> RunOutco
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     try:
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"progress": {}}})
+                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}})
     finally:
         _callback = None
     outcome = RunOutcome(success=result.success, run_id=result.run_id)

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.core.errors import Problem, PublishError
+
 
 @contextlib.contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -49,25 +51,63 @@ def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
 
 
+def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables, views and columns of the main schema without a comment (``table`` or ``table.column``)."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND coalesce(trim(comment), '') = '' "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
+        "AND schema_name = 'main' AND coalesce(trim(comment), '') = '' "
+        "UNION ALL SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND coalesce(trim(comment), '') = '' ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def export_database(work: Path, target: Path, tables: Sequence[str], views: dict[str, str] | None = None,
                     comments: Sequence[str] = ()) -> None:
-    """Write a fresh DuckDB file holding ``tables`` (copied from ``work``), ``views`` (name -> SELECT) and
-    ``comments`` (COMMENT ON statements). The target is written under a temporary name and renamed, so a
-    failure leaves no half-written file."""
+    """Write a fresh DuckDB file holding ``tables`` (copied from ``work``), ``views`` (name -> SELECT, created in
+    the given order) and ``comments`` (COMMENT ON statements). Every table, view and column must end up with a
+    comment. The target is written under a temporary name in its own directory, synced and renamed, so a failure
+    leaves no half-written file and a reader never sees one."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    with connect(partial) as con:
-        con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
-        for name in tables:
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
-        con.execute("DETACH work")
-        for name, select in (views or {}).items():
-            con.execute(f'CREATE VIEW "{name}" AS {select}')
-        for statement in comments:
-            con.execute(statement)
-        con.execute("CHECKPOINT")
-    with open(partial, "rb") as fh:
-        os.fsync(fh.fileno())
-    partial.replace(target)
+    try:
+        with connect(partial) as con:
+            con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
+            for name in tables:
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
+            con.execute("DETACH work")
+            con.execute("BEGIN")  # one transaction: a commit per COMMENT ON would cost a WAL sync each
+            for name, select in (views or {}).items():
+                con.execute(f'CREATE VIEW "{name}" AS {select}')
+            for statement in comments:
+                con.execute(statement)
+            con.execute("COMMIT")
+            missing = undocumented(con)
+            if missing:
+                raise PublishError("Published tables and columns without a description; nothing was published",
+                                   [Problem("no COMMENT ON", field=m) for m in missing],
+                                   hint="describe them in their data contract (data_contracts/)")
+            con.execute("CHECKPOINT")
+        with open(partial, "rb") as fh:
+            os.fsync(fh.fileno())
+        partial.replace(target)
+        fsync_directory(target.parent)
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)

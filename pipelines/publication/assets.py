@@ -7,21 +7,49 @@ work in a per-run staging directory; ``publication__release`` is the only step t
 
 import platform
 import shutil
+import subprocess
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines import __version__, policy
-from pipelines.core.publish import release
+from pipelines.core.errors import PublishError
+from pipelines.core.publish import check_edition, release, release_edition
 from pipelines.core.warehouse import connect, export_database, table_names
 from pipelines.publication.catalog import comment_statements
 from pipelines.publication.engine import engine_name, render
 from pipelines.resources import PublicationResource, WarehouseResource
-from pipelines.settings import REPORTS_DIR
+from pipelines.settings import REPO_ROOT, REPORTS_DIR
+from pipelines.transform.sql_models import build_order, discover
 
 DATABASE = "monitor.duckdb"
 REPORT = REPORTS_DIR / "monitor.qmd"
 PUBLISHED_FILES = [DATABASE, "monitor.html", "monitor.pdf"]
+
+
+def export_published_database(work: Path, target: Path, tables: Sequence[str]) -> None:
+    """Write the published database from the working warehouse: tables copied, SQL models declared
+    ``materialized: view`` recreated as views (so they keep their definition), every table, view and column
+    described from the contracts. Used by ``publication__database`` for every build and refresh."""
+    models = {m.name: m for m in discover()}
+    order = build_order({m.name: m.references for m in models.values()})
+    views = {name: models[name].sql for name in order if name in tables and models[name].materialized == "view"}
+    copied = [t for t in tables if t not in views]
+    export_database(work, target, copied, views, comments=comment_statements(copied, views))
+
+
+def source_commit() -> str | None:
+    """The git commit the code was built from (with '-dirty' when files differ), if this is a git checkout."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
 
 
 def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
@@ -33,12 +61,17 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         deps=tables,
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb"},
-        description="A fresh, compact monitor.duckdb with every raw, staging and mart table and their "
+        description="A fresh, compact monitor.duckdb with every raw, staging and mart table and view and their "
         "descriptions (from the data contracts), written to the run's staging directory.",
     )
     def publication__database(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                               publication: PublicationResource) -> dg.MaterializeResult:
-        staging = publication.staging(context.run_id)
+        if publication.edition:
+            try:
+                check_edition(publication.editions, publication.edition)  # fail before any work is done
+            except PublishError as exc:
+                raise dg.Failure(str(exc)) from exc
+        staging = publication.staging(context.run.run_id)
         for old in staging.parent.glob("*"):
             if old != staging:
                 shutil.rmtree(old, ignore_errors=True)  # leftovers of earlier failed runs
@@ -50,7 +83,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
             raise dg.Failure(f"Tables missing from the warehouse {warehouse.file}: {missing}. Materialize them first "
                              "(`monitor build` materializes everything).")
         target = staging / DATABASE
-        export_database(warehouse.file, target, tables, comments=comment_statements(tables))
+        export_published_database(warehouse.file, target, tables)
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(target)),
             "tables": dg.MetadataValue.int(len(tables)),
@@ -66,7 +99,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         "figure from the staged monitor.duckdb.",
     )
     def publication__report(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
-        staging = publication.staging(context.run_id)
+        staging = publication.staging(context.run.run_id)
         engine = engine_name()
         context.log.info(f"Rendering {REPORT.name} with the {engine} engine")
         produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE)})
@@ -81,24 +114,35 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         deps=[publication__report],
         kinds={"file"},
         description="Moves monitor.duckdb, monitor.html and monitor.pdf from the staging directory into the "
-        "output directory with atomic renames, then writes build.json. Runs only after every blocking check passed.",
+        "output directory with atomic renames, then writes build.json; with an edition set, first freezes them "
+        "read-only as output/editions/<edition>/. Runs only after every blocking check passed.",
     )
     def publication__release(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
-        staging = publication.staging(context.run_id)
+        staging = publication.staging(context.run.run_id)
         with connect(staging / DATABASE, read_only=True) as con:
             snapshots = con.execute("SELECT snapshot_id, sha256 FROM raw_snapshots__origins ORDER BY 1").fetchall()
         manifest = {
             "monitor_version": __version__,
-            "run_id": context.run_id,
+            "run_id": context.run.run_id,
             "released_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "publication_engine": engine_name(),
             "python": platform.python_version(),
+            "source_commit": source_commit(),
+            "edition": publication.edition or None,
             "files": PUBLISHED_FILES,
             "snapshots": {sid: sha for sid, sha in snapshots},
         }
+        metadata = {}
+        if publication.edition:
+            try:
+                frozen = release_edition(staging, publication.editions, publication.edition, PUBLISHED_FILES, manifest)
+            except PublishError as exc:
+                raise dg.Failure(str(exc)) from exc
+            metadata["edition"] = dg.MetadataValue.path(str(frozen))
         placed = release(staging, publication.output, PUBLISHED_FILES, manifest)
         shutil.rmtree(staging, ignore_errors=True)
         return dg.MaterializeResult(metadata={
+            **metadata,
             "output_dir": dg.MetadataValue.path(str(publication.output)),
             "files": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in placed)),
         })

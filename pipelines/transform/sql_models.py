@@ -2,7 +2,9 @@
 
 A model is one file ``sql/<layer>/<name>.sql`` holding one DuckDB ``SELECT`` (CTEs allowed). The file
 name is the table (and asset) name. Its upstream assets are the tables it reads, found by parsing the SQL
-with sqlglot, so dependencies are never declared twice. Header comments configure the model::
+with sqlglot, so dependencies are never declared twice. A model reads warehouse tables only: table
+functions that read files (``read_csv``, ``'x.parquet'``) and other databases are rejected, because files
+enter the monitor through verified snapshots and raw assets. Header comments configure the model::
 
     -- description: One line that ends up in the Dagster UI and the DuckDB catalog.
     -- materialized: table        (default) or view
@@ -25,6 +27,7 @@ from pipelines.settings import SQL_DIR
 
 LAYERS = ("staging", "marts")
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.+?)\s*$")
+_ROW_GENERATORS = (exp.GenerateSeries,)
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,36 @@ class SqlModel:
         return self.path.relative_to(self.path.parents[2]).as_posix()
 
 
-def table_references(sql: str, file: str = "<sql>") -> tuple[str, ...]:
-    """Names of the tables a SELECT reads (CTEs excluded), parsed with sqlglot's DuckDB dialect."""
+def _parse(sql: str, file: str) -> exp.Expression:
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except sqlglot.errors.ParseError as exc:
         raise MonitorError(f"SQL model {file} does not parse", [Problem(str(exc).splitlines()[0], file=file)]) from exc
+    if len(statements) != 1 or not isinstance(statements[0], (exp.Query, exp.Pivot)):
+        kinds = ", ".join(type(s).__name__.upper() for s in statements) or "nothing"
+        raise MonitorError(f"SQL model {file} must be one SELECT", [Problem(f"found {kinds}", file=file)],
+                           hint="write one SELECT (CTEs allowed) per file; the asset creates the table or view from it")
+    return statements[0]
+
+
+def table_references(sql: str, file: str = "<sql>") -> tuple[str, ...]:
+    """Names of the tables a SELECT reads (CTEs excluded), parsed with sqlglot's DuckDB dialect."""
+    tree = _parse(sql, file)
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    names = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+    problems = []
+    names = set()
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Func):
+            if isinstance(table.this, _ROW_GENERATORS):
+                continue  # range(), generate_series(): rows from arguments, no I/O
+            problems.append(Problem(f"reads with the table function {table.this.sql(dialect='duckdb')[:60]}", file=file))
+        elif table.catalog or table.db not in ("", "main"):
+            problems.append(Problem(f"reads '{table.sql(dialect='duckdb')}' from another database or schema", file=file))
+        elif table.name and table.name not in ctes:
+            names.add(table.name)
+    if problems:
+        raise MonitorError(f"SQL model {file} reads outside the warehouse", problems,
+                           hint="read files through a snapshot and a raw asset (docs/snapshots.md); models read tables only")
     return tuple(sorted(names))
 
 
@@ -85,7 +110,8 @@ def discover(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
 
 
 def dependency_graph(models: tuple[SqlModel, ...], known_tables: set[str]) -> dict[str, tuple[str, ...]]:
-    """Model -> upstream tables. Every reference must be a model or a known (raw) table."""
+    """Model -> upstream tables. Every reference must be a model or a known (raw) table, and no model may
+    depend on itself through other models."""
     available = known_tables | {m.name for m in models}
     problems = [
         Problem(f"reads table '{ref}', which no asset produces", file=f"sql/{m.layer}/{m.path.name}")
@@ -94,4 +120,30 @@ def dependency_graph(models: tuple[SqlModel, ...], known_tables: set[str]) -> di
     if problems:
         raise MonitorError("SQL models read unknown tables", problems,
                            hint="check the table name (raw_<source>__<name>, stg_<source>__<name>, mart__<name>)")
-    return {m.name: m.references for m in models}
+    graph = {m.name: m.references for m in models}
+    build_order(graph)  # raises on a cycle
+    return graph
+
+
+def build_order(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """The models in an order where every model comes after the models it reads (raw tables are not listed)."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            cycle = " -> ".join((*path[path.index(name):], name))
+            raise MonitorError("SQL models read each other in a cycle", [Problem(cycle, file=f"{name}.sql")],
+                               hint="a model cannot (indirectly) read itself; move the shared part into its own model")
+        state[name] = "visiting"
+        for ref in graph[name]:
+            if ref in graph:
+                visit(ref, (*path, name))
+        state[name] = "done"
+        order.append(name)
+
+    for name in sorted(graph):
+        visit(name, ())
+    return order

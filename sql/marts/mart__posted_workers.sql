@@ -1,19 +1,5 @@
--- description: Posted workers notified in the WagwEU meldloket, per year and indicator, each figure with the letter it was published in and the sentence it was read from.
-SELECT
-    CAST(year(period_start) AS INTEGER) AS year,
-    indicator_id,
-    measure_label,
-    value,
-    value_qualifier,
-    unit,
-    publisher,
-    document_title,
-    url,
-    published,
-    quote,
-    confidence,
-    snapshot_id,
-    source_row
-FROM stg_wagweu__observations
-WHERE period_type = 'year'
+-- description: Posted workers notified in the WagwEU meldloket, per year and indicator (national totals, current figures), each with the document it was published in, the sentence it was read from and how to cite it.
+SELECT *
+FROM mart__annual_figures
+WHERE source_id = 'wagweu'
 ORDER BY year, indicator_id

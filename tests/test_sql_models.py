@@ -1,0 +1,214 @@
+"""The SQL layer: models are parsed from sql/, their dependency graph is the expected one, and they run on the
+shipped snapshots (the session build)."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.core.errors import MonitorError
+from pipelines.definitions import raw_tables
+from pipelines.transform.sql_models import build_order, dependency_graph, discover, table_references
+from tests.conftest import SNAPSHOTS
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+
+# --- parsing -------------------------------------------------------------------------------------------------
+
+def test_references_follow_joins_subqueries_and_set_operations_but_not_ctes():
+    sql = """
+        WITH recent AS (SELECT * FROM stg_a__x WHERE period_start > DATE '2020-01-01')
+        SELECT r.*, o.licence FROM recent r
+        JOIN raw_snapshots__origins o USING (snapshot_id)
+        WHERE EXISTS (SELECT 1 FROM mart__y y WHERE y.k = r.k)
+        UNION ALL BY NAME SELECT * FROM (SELECT * FROM stg_b__x)
+    """
+    assert table_references(sql) == ("mart__y", "raw_snapshots__origins", "stg_a__x", "stg_b__x")
+
+
+def test_row_generators_are_allowed():
+    assert table_references("SELECT * FROM range(3) r JOIN mart__x USING (i)") == ("mart__x",)
+
+
+@pytest.mark.parametrize("sql, says", [
+    ("SELECT * FROM read_csv('data/snapshots/cbs/x.csv')", "table function"),
+    ("SELECT * FROM other_db.main.mart__x", "another database"),
+    ("SELECT * FROM staging.mart__x", "another database or schema"),
+])
+def test_models_cannot_read_around_the_snapshots(sql, says):
+    with pytest.raises(MonitorError) as err:
+        table_references(sql, "sql/marts/mart__bad.sql")
+    assert says in str(err.value) and "sql/marts/mart__bad.sql" in str(err.value)
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1; SELECT 2", "CREATE TABLE t AS SELECT 1", "DELETE FROM mart__x"])
+def test_a_model_is_exactly_one_select(sql):
+    with pytest.raises(MonitorError, match="must be one SELECT"):
+        table_references(sql, "sql/marts/mart__bad.sql")
+
+
+def test_unparseable_sql_names_the_file():
+    with pytest.raises(MonitorError, match="mart__bad.sql does not parse"):
+        table_references("SELECT FROM WHERE (", "sql/marts/mart__bad.sql")
+
+
+def _models(tmp_path, files: dict[str, str]):
+    for rel, sql in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sql, encoding="utf-8")
+    (tmp_path / "staging").mkdir(exist_ok=True)
+    (tmp_path / "marts").mkdir(exist_ok=True)
+    return discover.__wrapped__(tmp_path)
+
+
+def test_unknown_tables_are_rejected_with_the_file_named(tmp_path):
+    models = _models(tmp_path, {"marts/mart__a.sql": "SELECT * FROM stg_nosuch__observations"})
+    with pytest.raises(MonitorError) as err:
+        dependency_graph(models, {"raw_cbs__observations"})
+    assert "stg_nosuch__observations" in str(err.value) and "sql/marts/mart__a.sql" in str(err.value)
+
+
+def test_cycles_are_rejected(tmp_path):
+    models = _models(tmp_path, {"marts/mart__a.sql": "SELECT * FROM mart__b", "marts/mart__b.sql": "SELECT * FROM mart__a"})
+    with pytest.raises(MonitorError, match="cycle") as err:
+        dependency_graph(models, set())
+    assert "mart__a -> mart__b -> mart__a" in str(err.value)
+
+
+def test_build_order_puts_every_model_after_what_it_reads():
+    graph = dependency_graph(discover(), set(raw_tables))
+    order = build_order(graph)
+    assert sorted(order) == sorted(graph)
+    for model, refs in graph.items():
+        assert all(order.index(r) < order.index(model) for r in refs if r in graph), model
+
+
+def test_header_sets_description_and_materialization():
+    models = {m.name: m for m in discover()}
+    assert models["mart__figures_current"].materialized == "view"
+    assert models["mart__figures"].materialized == "table"
+    assert all(m.description for m in models.values()), "every model has a -- description: header"
+
+
+# --- the graph derived from sql/ ------------------------------------------------------------------------------
+
+EXPECTED_EDGES = {
+    "stg_cbs__observations": {"raw_cbs__observations"},
+    "stg_wagweu__observations": {"raw_wagweu__observations"},
+    "mart__figures": {"mart__observations", "raw_snapshots__origins"},
+    "mart__figures_current": {"mart__figures"},
+    "mart__annual_figures": {"mart__figures_current"},
+    "mart__posted_workers": {"mart__annual_figures"},
+    "mart__labour_market_tension": {"stg_cbs__observations"},
+}
+
+
+def test_dependency_graph_matches_expectations():
+    graph = dependency_graph(discover(), set(raw_tables))
+    for model, parents in EXPECTED_EDGES.items():
+        assert set(graph[model]) == parents, model
+    # mart__observations is the union of every source's staging table (sources append themselves)
+    assert {"stg_cbs__observations", "stg_wagweu__observations"} <= set(graph["mart__observations"])
+    assert all(ref.startswith("stg_") for ref in graph["mart__observations"])
+
+
+def test_data_flows_one_way():
+    """Staging reads its own source's raw tables; marts read staging and marts, never a source's raw table."""
+    for model in discover():
+        for ref in model.references:
+            if model.layer == "staging":
+                source = model.name.split("__")[0].removeprefix("stg_")
+                assert ref.startswith(f"raw_{source}__"), f"{model.rel_path} reads {ref}"
+            else:
+                assert ref.startswith(("stg_", "mart__")) or ref == "raw_snapshots__origins", f"{model.rel_path} reads {ref}"
+
+
+# --- the current-figure rule of mart__figures, on a small hand-made warehouse -----------------------------------
+
+def _figures(rows: list[tuple]) -> list[tuple]:
+    """Run sql/marts/mart__figures.sql over observations (indicator, period, vintage, confidence, value, snapshot)."""
+    sql = (SQL_DIR / "marts" / "mart__figures.sql").read_text(encoding="utf-8")
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE raw_snapshots__origins AS SELECT * FROM (VALUES
+        ('s1', 'h1', 'u1', 'T1', 'cite s1', 'CC BY 4.0', '2026-11'),
+        ('s2', 'h2', 'u2', 'T2', 'cite s2', 'CC BY 4.0', '2026-11'))
+        t(snapshot_id, sha256, url, title, citation, licence, retrieved)""")
+    con.execute("""CREATE TABLE mart__observations AS SELECT
+        i AS indicator_id, '' AS breakdown, p AS period_code, v AS vintage, c AS confidence, x AS value, s AS snapshot_id,
+        'h' || substr(s, 2) AS snapshot_sha256, row_number() OVER () :: INTEGER AS source_row,
+        NULL AS measure_label, 'personen' AS unit, '{}' AS dimension_labels, 'year' AS period_type,
+        NULL::DATE AS period_start, NULL::DATE AS period_end, NULL AS period_label, NULL AS value_qualifier,
+        NULL::DOUBLE AS value_lower, NULL::DOUBLE AS value_upper, NULL::INTEGER AS decimals, 'published' AS status,
+        'src' AS source_id, 'ds' AS dataset_id, 'P' AS publisher,
+        CASE s WHEN 's1' THEN 'T1' ELSE 'Other document' END AS document_title,
+        CASE s WHEN 's1' THEN 'u1' ELSE 'https://example.org/doc' END AS url,
+        NULL AS locator, v AS published, NULL AS quote, 'transcription' AS how_obtained, i AS measure, '{}' AS dimensions
+        FROM (VALUES """ + ", ".join(str(r) for r in rows) + ") t(i, p, v, c, x, s)")
+    return con.execute(f"SELECT indicator_id, vintage, confidence, value, is_current, citation FROM ({sql}) "
+                       "ORDER BY indicator_id, vintage, confidence").fetchall()
+
+
+def test_current_is_the_newest_vintage():
+    rows = _figures([("a", "2024", "2024-02-01", "primary", 105.0, "s1"), ("a", "2024", "2024-05-01", "primary", 106.0, "s1")])
+    assert [(r[1], r[4]) for r in rows] == [("2024-02-01", False), ("2024-05-01", True)]
+
+
+def test_a_newer_secondary_report_of_a_revision_is_current():
+    rows = _figures([("a", "2024", "2024-02-01", "primary", 105.0, "s1"), ("a", "2024", "2024-05-01", "secondary", 106.0, "s2")])
+    assert [r[3] for r in rows if r[4]] == [106.0]
+
+
+def test_a_citation_only_figure_never_beats_a_source():
+    rows = _figures([("a", "2024", "2025-07-01", "primary", 27304.0, "s1"), ("a", "2024", "2025-10-01", "cited_only", 27300.0, "s2")])
+    assert [r[3] for r in rows if r[4]] == [27304.0]
+    alone = _figures([("b", "2024", "2025-10-01", "cited_only", 102410.0, "s2")])
+    assert alone[0][4] is True, "a citation is current when nothing better exists"
+
+
+def test_same_vintage_prefers_primary_and_citation_comes_from_the_right_place():
+    rows = _figures([("a", "2024", "2024-05-01", "secondary", 1.0, "s2"), ("a", "2024", "2024-05-01", "primary", 2.0, "s1")])
+    current = [r for r in rows if r[4]]
+    assert [r[3] for r in current] == [2.0]
+    citations = {r[2]: r[5] for r in rows}
+    assert citations["primary"] == "cite s1"  # the row comes from the snapshot's own document
+    assert citations["secondary"] == "P (2024-05-01). Other document. https://example.org/doc"  # composed from the row
+
+
+# --- the models on the shipped snapshots (session build) -------------------------------------------------------
+
+@pytest.mark.slow
+def test_every_model_is_published_non_empty_as_declared(built):
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        for model in discover():
+            assert kinds.get(model.name) == ("VIEW" if model.materialized == "view" else "BASE TABLE"), model.name
+            assert con.execute(f'SELECT count(*) FROM "{model.name}"').fetchone()[0] > 0, model.name
+
+
+@pytest.mark.slow
+def test_central_mart_holds_every_observation_once_with_its_origin(built):
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        observations = con.execute("SELECT count(*) FROM mart__observations").fetchone()[0]
+        figures, current, keys, uncited = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_current), "
+            "count(DISTINCT (indicator_id, breakdown, period_code)), "
+            "count(*) FILTER (WHERE licence IS NULL OR citation IS NULL) FROM mart__figures").fetchone()
+        view_rows = con.execute("SELECT count(*) FROM mart__figures_current").fetchone()[0]
+    assert figures == observations and current == keys == view_rows and uncited == 0
+
+
+@pytest.mark.slow
+def test_posted_workers_2024_answers_with_its_source(built):
+    """The first question of the issue: one query, the figure and where it comes from."""
+    source = SNAPSHOTS / "wagweu/kamerstuk_29861_162/derdelanders_meldloket_2021_2024.csv"
+    expected = next(line for line in source.read_text(encoding="utf-8").splitlines() if ",2024," in line)
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT value, citation, url, quote, snapshot_id, source_row FROM mart__posted_workers "
+                           "WHERE year = 2024 AND indicator_id LIKE '%derdelander%'").fetchall()
+    assert len(rows) == 1
+    value, citation, url, quote, snapshot_id, source_row = rows[0]
+    assert f",{value:.0f}," in expected and url in expected and quote in expected
+    assert "Kamerstuk 29 861, nr. 162" in citation
+    assert snapshot_id == source.relative_to(SNAPSHOTS).as_posix() and source_row == 4
