@@ -16,6 +16,9 @@ from rich.table import Table
 from pipelines.validation.contracts import load_contracts
 from pipelines.validation.results import read_results, table_of
 
+GENERIC_ACTION = ("  What to do: the message names the file (and the row and field where it can). Restore a damaged file from "
+                  "git (`git checkout -- FILE`); if you changed it on purpose, fix what the message says and record the "
+                  "new checksum with `monitor snapshots rehash FILE` (docs/snapshots.md).")
 MAX_DETAIL_LINES = 14  # per failure, so that several failures still fit on a screen
 
 
@@ -51,5 +54,7 @@ def print_summary(console: Console, outcome, docs: Path | None) -> None:
             continue
         console.print(f"\n[bold red]Step {step} failed[/bold red]", highlight=False)
         console.print(_clip(message), markup=False, highlight=False)
+        if "What to do" not in message:
+            console.print(GENERIC_ACTION, markup=False, highlight=False)
     if docs is not None:
         console.print(f"\nData Docs of this run: {docs}", highlight=False)

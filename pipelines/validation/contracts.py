@@ -139,6 +139,8 @@ class _Compiler:
                          "duplicateValues)", *parts, value=metric)
 
     def sql(self, q: dict[str, Any], default_name: str, col: str | None, *parts: str) -> Rule:
+        if not q.get("query"):
+            raise self.error("a type: sql rule needs a query that selects the offending rows", *parts)
         query = q["query"].replace("${object}", f'"{self.table}"')
         if col:
             query = query.replace("${property}", f'"{col}"')

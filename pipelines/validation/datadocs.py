@@ -50,6 +50,7 @@ _DROP = (  # remote resources the pages do without
 )
 _REMOTE_LOGO = re.compile(r'src="https://great-expectations-web-assets\.s3[^"]*/(logo-long\.png)[^"]*"')
 _NEWSLETTER = re.compile(r'<p>Stay current on everything GX.*?</p>', re.S)
+_STATIC_REF = re.compile(r'\b(src|href)="(?:\./|(?:\.\./)+)static/([^"]+)"')
 _SRI = re.compile(r'\s(integrity|crossorigin)="[^"]*"')
 _EXTERNAL = re.compile(r'<(script|link|img|iframe|source)\b[^>]*\b(src|href)="((https?:)?//[^"]+)"', re.I)
 
@@ -76,6 +77,8 @@ def make_offline(site: Path) -> list[str]:
         for pattern in _DROP:
             html = pattern.sub("", html)
         html = _REMOTE_LOGO.sub(lambda m: f'src="{images}/{m.group(1)}"', html)
+        static = Path(os.path.relpath(site / "static", page.parent)).as_posix()
+        html = _STATIC_REF.sub(lambda m: f'{m.group(1)}="{static}/{m.group(2)}"', html)  # GX miscounts the depth of some pages
         html = _NEWSLETTER.sub("", html)
         html = _SRI.sub("", html)
         for url in external_resources(html):  # anything a newer GX adds: drop it rather than load it
