@@ -281,12 +281,17 @@ ORDER BY ALL"""
                  "transcription of all three figures (rows above) and whether they belong to the same vintage.")
 
 
+def _unsigned_rows(table: str, column: str, condition: str) -> str:
+    """Rows matching ``condition`` ({v} = the value column) whose figure is not a change or a balance."""
+    v = _q(column)
+    return (f"SELECT snapshot_id, source_row, indicator_id, period_code, unit, {v} AS value FROM {_q(table)} "
+            f"WHERE ({condition.format(v=v)}) AND NOT regexp_matches(indicator_id, {_lit(SIGNED_INDICATOR)}) "
+            f"AND NOT regexp_matches(lower(unit), {_lit(SIGNED_UNIT)}) ORDER BY ALL")
+
+
 def not_negative(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """Values (and bounds) are not negative unless the figure is a change or a balance."""
-    col = _q(column or args.get("column", "value"))
-    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, unit, {col} AS value FROM {_q(table)} "
-             f"WHERE ({col} < 0 OR value_lower < 0) AND NOT regexp_matches(indicator_id, {_lit(SIGNED_INDICATOR)}) "
-             f"AND NOT regexp_matches(lower(unit), {_lit(SIGNED_UNIT)}) ORDER BY ALL")
+    query = _unsigned_rows(table, column or args.get("column", "value"), "{v} < 0 OR value_lower < 0")
     return Check(query, "counts, amounts and shares are not negative (changes and balances may be)",
                  "A negative figure where a count is expected: a minus sign crept in during transcription, or the "
                  "figure is a change or balance, which its indicator id must then say (..._verandering_..., ..._saldo_...).")
@@ -294,11 +299,8 @@ def not_negative(table: str, args: dict[str, Any], columns: list[str], column: s
 
 def share_at_most_100(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """Percentages lie between 0 and 100, unless the figure is a change (indicator or unit says so)."""
-    col = _q(column or args.get("column", "value"))
-    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, unit, {col} AS value FROM {_q(table)} "
-             f"WHERE regexp_matches(lower(unit), {_lit(PERCENT_UNIT)}) AND ({col} > 100 OR value_upper > 100) "
-             f"AND NOT regexp_matches(indicator_id, {_lit(SIGNED_INDICATOR)}) AND NOT regexp_matches(lower(unit), {_lit(SIGNED_UNIT)}) "
-             f"ORDER BY ALL")
+    query = _unsigned_rows(table, column or args.get("column", "value"),
+                           f"regexp_matches(lower(unit), {_lit(PERCENT_UNIT)}) AND ({{v}} > 100 OR value_upper > 100)")
     return Check(query, "a percentage is at most 100 (changes excepted)",
                  "A share above 100 %: a transcription error (decimal separator, digit) or a change that its indicator id "
                  "or unit must then say.")
