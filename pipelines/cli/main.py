@@ -44,25 +44,17 @@ def _run_with_progress(job: str, title: str):
     return outcome
 
 
-def _summary(outcome) -> None:
-    from rich.table import Table
+def _summary(outcome, published_docs: Path | None = None) -> None:
+    from pipelines.cli.validation_summary import print_summary
+    from pipelines.validation.report import write_run_report
 
-    table = Table(title="Validation summary", show_lines=False)
-    table.add_column("table")
-    table.add_column("check")
-    table.add_column("result")
-    for c in sorted(outcome.checks, key=lambda c: c.asset):
-        result = "[green]pass" if c.passed else ("[red]BLOCK" if c.severity == "ERROR" else "[yellow]warn")
-        table.add_row(c.asset, c.name, result)
-    console.print(table)
-    for c in outcome.blocking_failures + outcome.warnings:
-        console.print(f"\n[bold]{c.asset} / {c.name}[/bold]\n{c.description}", markup=True, highlight=False)
-    check_steps = {f"{c.asset}_{c.name}" for c in outcome.checks}
-    for step, message in outcome.errors:
-        if step in check_steps:
-            continue
-        console.print(f"\n[bold red]Step {step} failed[/bold red]", markup=True)
-        console.print(message, markup=False, highlight=False)
+    docs = published_docs
+    if docs is None:
+        try:
+            docs = write_run_report(outcome.run_id)
+        except Exception as exc:  # the summary must still be printed
+            console.print(f"[yellow]The Data Docs of this run could not be written: {exc}[/yellow]")
+    print_summary(console, outcome, docs)
 
 
 @app.command()
@@ -75,11 +67,12 @@ def build(
         raise typer.Exit(1)
     p = paths()
     outcome = _run_with_progress("build_monitor", "Building the monitor")
-    _summary(outcome)
+    _summary(outcome, p.output_dir / "validation" / "index.html" if outcome.success else None)
     if not outcome.success:
         console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged.")
         raise typer.Exit(1)
-    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf")
+    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf, "
+                  "validation/ (Data Docs)")
 
 
 @app.command()

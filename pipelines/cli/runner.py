@@ -63,9 +63,15 @@ class RunOutcome:
 
 
 def _error_message(error: Any) -> str:
-    """The innermost user-facing message of a Dagster error chain (our MonitorErrors say what to do)."""
+    """The user-facing message of a Dagster error chain: our own errors (MonitorError and its kinds, which name
+    the file, field and row and say what to do) first, else the innermost message."""
+    from pipelines.core import errors
+
+    ours = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, errors.MonitorError)}
     messages = []
     while error is not None:
+        if getattr(error, "cls_name", None) in ours:
+            return error.message.strip().split("\n\nStack Trace:")[0]
         messages.append(error.message.strip())
         error = error.cause
     user = [m for m in messages if not m.startswith("dagster._core.errors")]

@@ -23,10 +23,11 @@ from pipelines.publication.engine import engine_name, render
 from pipelines.resources import PublicationResource, WarehouseResource
 from pipelines.settings import REPO_ROOT, REPORTS_DIR
 from pipelines.transform.sql_models import build_order, discover
+from pipelines.validation.report import REPORT_DIR, validation_report_asset
 
 DATABASE = "monitor.duckdb"
 REPORT = REPORTS_DIR / "monitor.qmd"
-PUBLISHED_FILES = [DATABASE, "monitor.html", "monitor.pdf"]
+PUBLISHED_FILES = [DATABASE, "monitor.html", "monitor.pdf", REPORT_DIR]
 
 
 def export_published_database(work: Path, target: Path, tables: Sequence[str]) -> None:
@@ -108,14 +109,16 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
             **{f"{fmt}_bytes": dg.MetadataValue.int(p.stat().st_size) for fmt, p in produced.items()},
         })
 
+    publication__validation_report = validation_report_asset(tables)
+
     @dg.asset(
         name="publication__release",
         group_name=policy.GROUP_PUBLICATION,
-        deps=[publication__report],
+        deps=[publication__report, publication__validation_report],
         kinds={"file"},
-        description="Moves monitor.duckdb, monitor.html and monitor.pdf from the staging directory into the "
-        "output directory with atomic renames, then writes build.json; with an edition set, first freezes them "
-        "read-only as output/editions/<edition>/. Runs only after every blocking check passed.",
+        description="Moves monitor.duckdb, monitor.html, monitor.pdf and the validation report (validation/) from the "
+        "staging directory into the output directory with atomic renames, then writes build.json; with an edition "
+        "set, first freezes them read-only as output/editions/<edition>/. Runs only after every blocking check passed.",
     )
     def publication__release(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
         staging = publication.staging(context.run.run_id)
@@ -147,4 +150,4 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
             "files": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in placed)),
         })
 
-    return [publication__database, publication__report, publication__release]
+    return [publication__database, publication__report, publication__validation_report, publication__release]

@@ -2,13 +2,19 @@
 
 Route (stack notes): DuckDB -> pandas -> GX pandas datasource. GX on DuckDB through SQLAlchemy fails
 silently, so it is not used. ``great_expectations`` costs ~5 s to import and is imported on first use.
+
+A ``TableReport`` says, for people, which contract and rule failed, which rows (the first few, with the
+snapshot file and data row they came from) and what to do; ``to_gx_result`` turns it into a GX suite
+validation result (every rule, also the DuckDB ones) from which the Data Docs are built.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
@@ -16,8 +22,13 @@ import duckdb
 from pipelines.validation.contracts import Rule, TableContract
 
 SAMPLE_ROWS = 5
-# Columns that tell a person where a failing row came from, shown first when present.
-_TRACE_COLUMNS = ("snapshot_id", "source_row", "indicator_id", "period_code")
+
+
+def trace_columns(columns: list[str], extra: list[str] = ()) -> list[str]:
+    """Columns that tell a person where a row came from: snapshot file, data row, then the table's key."""
+    first = [c for c in ("snapshot_id", "source_row") if c in columns]
+    first += [c for c in columns if c.endswith("_snapshot_id") and c not in first]
+    return first + [c for c in extra if c in columns and c not in first]
 
 
 @dataclass
@@ -27,15 +38,16 @@ class RuleResult:
     failing_rows: int = 0
     sample: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    gx_result: dict[str, Any] | None = None  # GX's own result dict, for gx rules
 
     def describe(self) -> str:
         if self.passed:
             return f"ok    {self.rule.name}"
-        head = f"{self.rule.severity.upper():5} {self.rule.name}: {self.rule.description}"
+        head = f"{self.rule.severity.upper():5} rule '{self.rule.name}': {self.rule.description}"
         if self.error:
             return f"{head}\n        {self.error}"
-        lines = [f"{head} ({self.failing_rows} row(s))"]
-        lines += [f"        {_row_text(r)}" for r in self.sample]
+        lines = [f"{head} ({self.failing_rows} offending row(s){', first ' + str(len(self.sample)) if self.failing_rows > len(self.sample) else ''})"]
+        lines += [f"        {row_text(r)}" for r in self.sample]
         return "\n".join(lines)
 
 
@@ -43,6 +55,8 @@ class RuleResult:
 class TableReport:
     contract: TableContract
     results: list[RuleResult]
+    validated_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    rows: int | None = None
 
     @property
     def blocking_failures(self) -> list[RuleResult]:
@@ -57,18 +71,83 @@ class TableReport:
         return not self.blocking_failures
 
     def describe(self) -> str:
-        failed = [r for r in self.results if not r.passed]
-        head = (f"Contract {self.contract.file}, table {self.contract.table}: "
+        failed = self.blocking_failures + self.warnings
+        head = (f"Contract {self.contract.file}, table {self.contract.table} (owner: {self.contract.owner}): "
                 f"{len(self.results) - len(failed)}/{len(self.results)} rules passed")
-        body = [r.describe() for r in failed]
-        hint = ("  What to do: the rows above name the snapshot file and row they came from; correct the snapshot "
-                "(and its sidecar checksum) or the reader, or, if the contract is wrong, change the contract in a reviewed commit.")
-        return "\n".join([head, *("  " + b for b in body), hint] if failed else [head])
+        if not failed:
+            return head
+        lines = [head]
+        for r in failed:
+            lines.append("  " + r.describe())
+            lines.append(f"        What to do: {r.rule.action}")
+        return "\n".join(lines)
+
+    def to_gx_result(self, run_name: str) -> dict[str, Any]:
+        """This report as the JSON of a GX ``ExpectationSuiteValidationResult`` (Data Docs read it)."""
+        results = [_gx_entry(self.contract, r) for r in self.results]
+        ok = sum(1 for r in self.results if r.passed)
+        return {
+            "success": self.passed,
+            "results": results,
+            "suite_name": suite_name(self.contract.table),
+            "suite_parameters": {},
+            "statistics": {"evaluated_expectations": len(results), "successful_expectations": ok,
+                           "unsuccessful_expectations": len(results) - ok,
+                           "success_percent": 100.0 * ok / len(results) if results else 100.0},
+            "meta": {
+                "great_expectations_version": importlib.metadata.version("great_expectations"),
+                "batch_spec": {"batch_data": "PandasDataFrame"},
+                "batch_markers": {"ge_load_time": self.validated_at},
+                "active_batch_definition": {"datasource_name": "monitor_warehouse", "data_connector_name": "fluent",
+                                            "data_asset_name": self.contract.table, "batch_identifiers": {}},
+                "run_name": run_name, "contract": self.contract.file, "owner": self.contract.owner, "rows": self.rows,
+            },
+        }
 
 
-def _row_text(row: dict[str, Any]) -> str:
-    keys = [k for k in _TRACE_COLUMNS if k in row] + [k for k in row if k not in _TRACE_COLUMNS]
-    return ", ".join(f"{k}={row[k]!r}" for k in keys[:8])
+def suite_name(table: str) -> str:
+    return f"contract__{table}"
+
+
+def gx_config(contract: TableContract, rule: Rule) -> dict[str, Any]:
+    """The GX expectation configuration that shows ``rule`` in a suite (DuckDB rules as unexpected-rows SQL)."""
+    if rule.kind == "gx":
+        typ, kwargs = rule.gx_type, dict(rule.gx_kwargs)
+    elif rule.kind == "types":
+        typ = "unexpected_rows_expectation"
+        kwargs = {"unexpected_rows_query": "SELECT column_name, column_type FROM (DESCRIBE {batch}) -- expected: "
+                  + ", ".join(f"{c} {t}" for c, t in rule.gx_kwargs.items())}
+    else:
+        shown = (rule.query or "").replace("{", "{{").replace("}", "}}").replace(f'"{contract.table}"', "{batch}")
+        typ, kwargs = "unexpected_rows_expectation", {"unexpected_rows_query": shown}
+    return {
+        "type": typ,
+        "kwargs": kwargs,
+        "meta": {"rule": rule.name, "severity": rule.severity, "contract": contract.file, "what_to_do": rule.action},
+        "description": f"[{rule.severity}] {rule.name}: {rule.description}",
+        "severity": "critical" if rule.severity == "block" else "warning",
+        "notes": f"What to do when it fails: {rule.action}",
+    }
+
+
+def _gx_entry(contract: TableContract, r: RuleResult) -> dict[str, Any]:
+    config = gx_config(contract, r.rule)
+    if r.gx_result is not None and not r.error:
+        result = r.gx_result
+    else:
+        result = {"observed_value": r.failing_rows, "details": {"unexpected_rows": r.sample}}
+    return {
+        "success": r.passed,
+        "expectation_config": config,
+        "result": result,
+        "meta": {},
+        "exception_info": {"raised_exception": bool(r.error), "exception_traceback": None, "exception_message": r.error},
+    }
+
+
+def row_text(row: dict[str, Any]) -> str:
+    keys = trace_columns(list(row)) + [k for k in row if k not in trace_columns(list(row))]
+    return ", ".join(f"{k}={row[k]!r}" for k in keys[:9])
 
 
 @functools.cache
@@ -83,55 +162,77 @@ def _gx_context():
         .add_dataframe_asset("table")
         .add_batch_definition_whole_dataframe("whole")
     )
-    return gx, context, batch_definition
+    return gx, batch_definition
 
 
-def _run_gx(df, rules: list[Rule], table: str) -> list[RuleResult]:
-    gx, context, batch_definition = _gx_context()
+def _run_gx(df, rules: list[Rule], contract: TableContract) -> list[RuleResult]:
+    gx, batch_definition = _gx_context()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    suite = gx.ExpectationSuite(name=f"contract__{table}")
+    suite = gx.ExpectationSuite(name=suite_name(contract.table))
     for i, rule in enumerate(rules):
         suite.add_expectation_configuration(ExpectationConfiguration(type=rule.gx_type, kwargs=rule.gx_kwargs, meta={"rule": i}))
+    index_columns = trace_columns(list(df.columns), contract.primary_key)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
-    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": []})
+    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
+                                                   "partial_unexpected_count": SAMPLE_ROWS})
     results = []
     for r in outcome.results:
         rule = rules[r.expectation_config.meta["rule"]]
         info = r.exception_info or {}
         if info.get("raised_exception"):
-            results.append(RuleResult(rule, False, error=str(info.get("exception_message"))))
+            results.append(RuleResult(rule, False, error=f"the check could not run: {info.get('exception_message')}"))
             continue
-        index = r.result.get("unexpected_index_list") or []
-        sample = [_trace(df, i, rule.column) for i in index[:SAMPLE_ROWS] if isinstance(i, int)]
+        result = _compact(r.result)
         if rule.gx_type == "expect_table_columns_to_match_set" and not r.success:
             details = r.result.get("details", {}).get("mismatched", {})
-            return_error = f"missing columns: {details.get('missing') or []}; unexpected columns: {details.get('unexpected') or []}"
-            results.append(RuleResult(rule, False, error=return_error))
+            results.append(RuleResult(rule, False, 0, error=f"missing columns: {sorted(details.get('missing') or [])}; "
+                                      f"unexpected columns: {sorted(details.get('unexpected') or [])}", gx_result=result))
             continue
         if rule.gx_type == "expect_table_row_count_to_be_between" and not r.success:
-            results.append(RuleResult(rule, False, error=f"row count is {r.result.get('observed_value')}"))
+            results.append(RuleResult(rule, False, 0, error=f"the table has {r.result.get('observed_value')} rows", gx_result=result))
             continue
-        results.append(RuleResult(rule, bool(r.success), int(r.result.get("unexpected_count") or 0), sample))
+        sample = [_sample_row(df, item, rule) for item in (r.result.get("unexpected_index_list") or [])[:SAMPLE_ROWS]]
+        results.append(RuleResult(rule, bool(r.success), int(r.result.get("unexpected_count") or 0), sample, gx_result=result))
     return results
 
 
-def _trace(df, index: int, column: str | None) -> dict[str, Any]:
-    row = df.iloc[index]
-    out = {k: _plain(row[k]) for k in _TRACE_COLUMNS if k in df.columns}
-    if column and column in df.columns:
-        out[column] = _plain(row[column])
-    return out or {"row": index + 1}
+def _compact(result: dict[str, Any]) -> dict[str, Any]:
+    """GX's COMPLETE result without the full lists (kept to the first rows, as Data Docs show them)."""
+    out = {}
+    for key, value in dict(result).items():
+        if key in ("unexpected_list", "unexpected_index_list") and isinstance(value, list):
+            value = value[:20]
+        if key == "unexpected_index_query":
+            continue
+        out[key] = _plain(value)
+    return out
+
+
+def _sample_row(df, item: Any, rule: Rule) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return {k: _plain(v) for k, v in item.items()}
+    row = df.iloc[int(item)]
+    out = {k: _plain(row[k]) for k in trace_columns(list(df.columns))}
+    if rule.column and rule.column in df.columns:
+        out[rule.column] = _plain(row[rule.column])
+    return out or {"row": int(item) + 1}
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     try:
         import pandas as pd
 
-        if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
             return None
     except (TypeError, ValueError):
         pass
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return value.item() if hasattr(value, "item") else value
 
 
@@ -147,25 +248,29 @@ def _run_types(con: duckdb.DuckDBPyConnection, rule: Rule, table: str) -> RuleRe
 
 def _run_sql(con: duckdb.DuckDBPyConnection, rule: Rule) -> RuleResult:
     try:
-        rel = con.sql(rule.query)
-        rows = rel.fetchall()
-        cols = rel.columns
+        count = con.execute(f"SELECT count(*) FROM ({rule.query})").fetchone()[0]
+        rel = con.execute(f"SELECT * FROM ({rule.query}) LIMIT {SAMPLE_ROWS}")
+        cols = [d[0] for d in rel.description]
+        rows = [dict(zip(cols, map(_plain, r))) for r in rel.fetchall()]
     except duckdb.Error as exc:
-        return RuleResult(rule, False, error=f"query failed: {exc}")
-    return RuleResult(rule, len(rows) <= rule.must_be, len(rows), [dict(zip(cols, map(_plain, r))) for r in rows[:SAMPLE_ROWS]])
+        return RuleResult(rule, False, error=f"the rule's query failed: {' '.join(str(exc).split())}")
+    return RuleResult(rule, count <= rule.max_rows, count, rows)
 
 
 def validate_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> TableReport:
     table = contract.table
     df = con.sql(f'SELECT * FROM "{table}"').df()
+    present = set(df.columns)
     gx_rules = [r for r in contract.rules if r.kind == "gx"]
     # Column rules on columns the table lacks would raise inside GX; the column-set rule reports them.
-    present = set(df.columns)
-    runnable = [r for r in gx_rules if r.column is None or r.column in present]
-    results = _run_gx(df, runnable, table) if runnable else []
+    runnable = [r for r in gx_rules if (r.column is None or r.column in present)
+                and set(r.gx_kwargs.get("column_list", [])) <= present]
+    results = _run_gx(df, runnable, contract) if runnable else []
     for rule in contract.rules:
         if rule.kind == "types":
             results.append(_run_types(con, rule, table))
         elif rule.kind == "sql":
             results.append(_run_sql(con, rule))
-    return TableReport(contract, results)
+    order = {id(r): i for i, r in enumerate(contract.rules)}
+    results.sort(key=lambda res: order[id(res.rule)])
+    return TableReport(contract, results, rows=len(df))

@@ -1,0 +1,236 @@
+"""Contracts compile into the rules they state; the named DuckDB checks find exactly the offending rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipelines.core.errors import MonitorError
+from pipelines.settings import CONTRACTS_DIR
+from pipelines.validation.contracts import load_contracts
+from pipelines.validation.runner import validate_table
+from pipelines.validation.sql_checks import compile_check
+
+OBS_COLUMNS = ["indicator_id", "breakdown", "period_code", "period_type", "period_start", "value", "decimals", "unit",
+               "status", "vintage", "snapshot_id", "source_row", "value_lower", "value_upper"]
+
+
+def _obs(con, rows: list[dict], name: str = "obs") -> None:
+    """A table with the observation columns the checks use; missing keys default sensibly."""
+    from pipelines.core.periods import parse_period
+
+    full = []
+    for i, r in enumerate(rows, start=1):
+        p = parse_period(r.get("period_code", "2024KW01"))
+        full.append({"indicator_id": "x", "breakdown": "", "period_code": p.code, "period_type": p.type,
+                     "period_start": p.start.isoformat() if p.start else None, "value": 1.0, "decimals": None,
+                     "unit": "personen", "status": "definitive", "vintage": "2024-05-15", "snapshot_id": f"src/f{i}.csv",
+                     "source_row": i, "value_lower": None, "value_upper": None} | r)
+    con.execute(f"CREATE OR REPLACE TABLE {name} (indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, "
+                "period_type VARCHAR, period_start DATE, value DOUBLE, decimals INTEGER, unit VARCHAR, status VARCHAR, "
+                "vintage VARCHAR, snapshot_id VARCHAR, source_row INTEGER, value_lower DOUBLE, value_upper DOUBLE)")
+    for r in full:
+        con.execute(f"INSERT INTO {name} VALUES ({', '.join('?' * len(OBS_COLUMNS))})", [r[c] for c in OBS_COLUMNS])
+
+
+def _offending(con, check: str, table: str = "obs", **args) -> list[dict]:
+    compiled = compile_check(table, {"check": check, **args}, OBS_COLUMNS)
+    rel = con.execute(compiled.query)
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r)) for r in rel.fetchall()]
+
+
+@pytest.fixture
+def con():
+    with duckdb.connect(":memory:") as c:
+        yield c
+
+
+# --------------------------------------------------------------------------------- tension: published vs parts
+
+def _tension_parts(extra: list[dict]) -> list[dict]:
+    """Parts as in the shipped snapshots (84545NED 2024-05-15, dashboard 2024-05, 85224NED 2023)."""
+    return [
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2024KW01", "value": 410.8, "decimals": 1, "vintage": "2024-05-15"},
+        {"indicator_id": "werkloze_beroepsbevolking_sa", "period_code": "2024KW01", "value": 373, "decimals": 0, "vintage": "2024-05"},
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2021KW04", "value": 391.8, "decimals": 1, "vintage": "2024-05-15"},
+        {"indicator_id": "werkloze_beroepsbevolking_sa", "period_code": "2021KW04", "value": 370, "decimals": 0, "vintage": "2023"},
+        *extra,
+    ]
+
+
+RATIO = {"ratio": "vacatures_per_100_werklozen", "numerator": "vacatures_openstaand_sa",
+         "denominator": "werkloze_beroepsbevolking_sa", "scale": 100}
+
+
+def test_tension_published_by_cbs_equals_its_parts_within_rounding(con):
+    _obs(con, _tension_parts([
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2024KW01", "value": 110, "decimals": 0, "vintage": "2024-06"},
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2024KW01", "value": 110.1, "decimals": 1, "vintage": "2024-06-30"},
+    ]))
+    assert _offending(con, "ratio_matches_parts", **RATIO) == []
+
+
+def test_tension_that_does_not_equal_its_parts_is_named_with_its_parts(con):
+    _obs(con, _tension_parts([
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2024KW01", "value": 112, "decimals": 0,
+         "vintage": "2024-06", "snapshot_id": "cbs/dashboard/spanning.csv", "source_row": 7},
+    ]))
+    [row] = _offending(con, "ratio_matches_parts", **RATIO)
+    assert row["snapshot_id"] == "cbs/dashboard/spanning.csv" and row["source_row"] == 7
+    assert row["published"] == 112 and row["recomputed"] == pytest.approx(110.134, abs=1e-3)
+    assert row["numerator_snapshot"] and row["denominator_vintage"] == "2024-05"
+
+
+def test_tension_published_before_the_parts_we_hold(con):
+    """CBS first published 105 for 2021KW04 and later 106; we hold only later parts (391.8 / 370 = 105.9)."""
+    _obs(con, _tension_parts([
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2021KW04", "value": 105, "decimals": 0, "vintage": "2022-02"},
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2021KW04", "value": 106, "decimals": 0, "vintage": "2024-06"},
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2019KW01", "value": 66, "decimals": 0, "vintage": "2019-05"},
+    ]))
+    assert _offending(con, "ratio_matches_parts", **RATIO) == []  # 106 matches; 105 and 66 cannot be checked as of their vintage
+    later = _offending(con, "ratio_matches_parts", **RATIO, parts="later")
+    assert sorted((r["period_code"], r["published"], r["recomputed"]) for r in later) == [
+        ("2019KW01", 66, None),  # no parts at all: listed, not hidden
+        ("2021KW04", 105, pytest.approx(105.892, abs=1e-3)),
+    ]
+
+
+def test_tension_rule_passes_on_data_without_cbs_figures(con):
+    _obs(con, _tension_parts([]))
+    assert _offending(con, "ratio_matches_parts", **RATIO) == []
+    assert _offending(con, "ratio_matches_parts", **RATIO, parts="later") == []
+
+
+# --------------------------------------------------------------------------------- revisions, series, rows
+
+def test_revisions_beyond_tolerance_except_across_a_method_break(con):
+    _obs(con, [
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2020KW01", "value": 225.6, "vintage": "2020-05"},
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2020KW01", "value": 286.0, "vintage": "2024-05-15"},
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2019KW04", "value": 285.7, "vintage": "2020-05"},
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2019KW04", "value": 289.0, "vintage": "2024-05-15"},
+        {"indicator_id": "werkloze_beroepsbevolking_sa", "period_code": "2019KW04", "value": 320, "vintage": "2021-11"},
+        {"indicator_id": "werkloze_beroepsbevolking_sa", "period_code": "2019KW04", "value": 425, "vintage": "2023"},
+    ])
+    breaks = [{"indicator_id": "werkloze_*", "at": "2022-02-15", "reason": "EBB"}]
+    rows = _offending(con, "revisions_within_tolerance", tolerance=0.1, method_breaks=breaks)
+    assert [(r["period_code"], r["previous_value"], r["value"], r["change_pct"]) for r in rows] == [("2020KW01", 225.6, 286.0, 26.8)]
+    assert len(_offending(con, "revisions_within_tolerance", tolerance=0.1)) == 2
+
+
+def test_series_gaps_and_expected_periods(con):
+    quarters = ["2019KW01", "2019KW02", "2019KW04", "2020KW01"]
+    _obs(con, [{"indicator_id": "a", "period_code": q, "snapshot_id": "cbs/a.csv"} for q in quarters]
+         + [{"indicator_id": "b", "period_code": "2019KW01"}, {"indicator_id": "b", "period_code": "2019KW02", "value": None}])
+    rows = _offending(con, "series_complete")
+    assert [(r["indicator_id"], r["missing_period"]) for r in rows] == [("a", "2019KW03")]
+    assert rows[0]["snapshot_ids"] == "cbs/a.csv"
+    explained = [{"indicator_id": "a", "from": "2019KW03", "reason": "not published"}]
+    assert _offending(con, "series_complete", explained_gaps=explained) == []
+    rows = _offending(con, "series_complete", explained_gaps=explained, to="2020KW02", where="indicator_id = 'a'")
+    assert [r["missing_period"] for r in rows] == ["2020KW02"]
+
+
+def test_rows_per_period_and_between_layers(con):
+    _obs(con, [{"period_code": "2024KW01"}, {"period_code": "2024KW01", "indicator_id": "y"}, {"period_code": "2024KW02"}])
+    _obs(con, [{"period_code": "2024KW01"}, {"period_code": "2024KW02"}], name="raw")
+    assert [r["period_code"] for r in _offending(con, "rows_per_period", max=1)] == ["2024KW01"]
+    rows = _offending(con, "same_rows_per_period", **{"as": "raw"})
+    assert [(r["period"], r["rows_in_raw"], r["rows_here"]) for r in rows] == [("2024KW01", 1, 2)]
+
+
+def test_signs_shares_and_future_periods(con):
+    _obs(con, [
+        {"indicator_id": "vacatures", "value": -3},
+        {"indicator_id": "ondernemersvertrouwen", "unit": "saldo (stemmingsindicator)", "value": -51.9},
+        {"indicator_id": "verandering_kennismigranten_tov_vorig_jaar", "unit": "procent", "value": -26},
+        {"indicator_id": "aandeel_positief", "unit": "procent", "value": 178},
+        {"indicator_id": "index", "unit": "procent t.o.v. 2021", "value": 130},
+        {"indicator_id": "bevolking", "period_code": "2050", "value": 19e6},
+        {"indicator_id": "bevolking_scenario", "period_code": "2050", "value": 19e6, "status": "projection"},
+    ])
+    assert [r["indicator_id"] for r in _offending(con, "not_negative")] == ["vacatures"]
+    assert [r["indicator_id"] for r in _offending(con, "share_at_most_100")] == ["aandeel_positief"]
+    assert [r["indicator_id"] for r in _offending(con, "period_not_in_future")] == ["bevolking"]
+
+
+# --------------------------------------------------------------------------------- contracts as files
+
+def test_shipped_contracts_load_and_follow_the_json_schema():
+    import jsonschema
+    import open_data_contract_standard
+
+    schema = json.loads((Path(open_data_contract_standard.__file__).parent / "schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted(CONTRACTS_DIR.glob("*.odcs.yaml")):
+        doc = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+        errors = sorted(validator.iter_errors(doc), key=str)
+        assert not errors, f"{path.name}: {errors[0].message} at {list(errors[0].absolute_path)}"
+    contracts = load_contracts()
+    assert "raw_snapshots__origins" in contracts
+    for table, contract in contracts.items():
+        assert contract.owner and contract.rules, table
+
+
+def test_an_appended_observation_table_inherits_the_shared_rules(tmp_path):
+    shutil.copytree(CONTRACTS_DIR, tmp_path / "data_contracts")
+    path = tmp_path / "data_contracts" / "observations.odcs.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + """
+  - name: raw_uwv__observations
+    physicalName: raw_uwv__observations
+    physicalType: table
+    logicalType: object
+    description: appended by another source
+    properties: *observation_properties
+""", encoding="utf-8")
+    contracts = load_contracts.__wrapped__(tmp_path / "data_contracts")
+    names = {r.name for r in contracts["raw_uwv__observations"].rules}
+    assert {"primary key unique", "counts_not_negative", "percentages_at_most_100", "no_future_periods",
+            "url: required", "confidence: required"} <= names
+    assert contracts["raw_uwv__observations"].primary_key == contracts["raw_cbs__observations"].primary_key
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda q: q | {"severity": "fatal"}, "severity must be one of"),
+    (lambda q: {"name": "x", "type": "custom", "engine": "soda", "implementation": "checks for t"}, "engine: monitor"),
+    (lambda q: {"name": "x", "type": "custom", "engine": "monitor", "implementation": {"check": "nope"}}, "unknown check"),
+    (lambda q: {"name": "x", "metric": "rowCount", "mustBe": "many"} | {"type": "sql"}, "query"),
+])
+def test_contract_errors_name_the_file_and_rule(tmp_path, edit, message):
+    doc = yaml.safe_load((CONTRACTS_DIR / "mart__posted_workers.odcs.yaml").read_text(encoding="utf-8"))
+    doc["schema"][0]["quality"][0] = edit(doc["schema"][0]["quality"][0])
+    (tmp_path / "bad.odcs.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(MonitorError) as err:
+        load_contracts.__wrapped__(tmp_path)
+    assert "bad.odcs.yaml" in str(err.value) and message in str(err.value)
+
+
+def test_a_failing_table_report_says_contract_rule_rows_file_and_what_to_do(con):
+    contract = load_contracts()["mart__posted_workers"]
+    con.execute("""CREATE TABLE mart__posted_workers AS SELECT * FROM (VALUES
+        (2022, 'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket', NULL, 22500.0, NULL, 'personen', 'SZW', 'brief',
+         'https://x', '2025-07-01', 'q', 'primary', 'wagweu/k/d.csv', 2),
+        (2024, 'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket', NULL, -27304.0, NULL, 'personen', 'SZW', 'brief',
+         'https://x', '2025-07-01', 'q', 'primary', 'wagweu/k/d.csv', 4))
+        t(year, indicator_id, measure_label, value, value_qualifier, unit, publisher, document_title, url, published, quote,
+          confidence, snapshot_id, source_row)""")
+    con.execute("ALTER TABLE mart__posted_workers ALTER year TYPE INTEGER; ALTER TABLE mart__posted_workers ALTER source_row TYPE INTEGER;"
+                "ALTER TABLE mart__posted_workers ALTER measure_label TYPE VARCHAR; ALTER TABLE mart__posted_workers ALTER value_qualifier TYPE VARCHAR;"
+                "ALTER TABLE mart__posted_workers ALTER value TYPE DOUBLE")
+    report = validate_table(con, contract)
+    text = report.describe()
+    assert not report.passed
+    assert "data_contracts/mart__posted_workers.odcs.yaml" in text and "owner: Monitor Arbeidsmigratie data engineering" in text
+    assert "rule 'value: range'" in text and "snapshot_id='wagweu/k/d.csv', source_row=4" in text
+    assert "rule 'third_country_nationals_every_year'" in text and "missing_period='2023JJ00'" in text
+    assert text.count("What to do:") == 2
+    gx = report.to_gx_result("run-1")
+    assert gx["success"] is False and gx["statistics"]["unsuccessful_expectations"] == 2
+    assert {e["expectation_config"]["severity"] for e in gx["results"]} == {"critical"}
