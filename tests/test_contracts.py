@@ -204,7 +204,7 @@ def test_an_appended_observation_table_inherits_the_shared_rules(tmp_path):
     (lambda q: {"name": "x", "metric": "rowCount", "mustBe": "many"} | {"type": "sql"}, "query"),
 ])
 def test_contract_errors_name_the_file_and_rule(tmp_path, edit, message):
-    doc = yaml.safe_load((CONTRACTS_DIR / "mart__posted_workers.odcs.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((CONTRACTS_DIR / "mart__annual_figures.odcs.yaml").read_text(encoding="utf-8"))
     doc["schema"][0]["quality"][0] = edit(doc["schema"][0]["quality"][0])
     (tmp_path / "bad.odcs.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(MonitorError) as err:
@@ -214,21 +214,22 @@ def test_contract_errors_name_the_file_and_rule(tmp_path, edit, message):
 
 def test_a_failing_table_report_says_contract_rule_rows_file_and_what_to_do(con):
     contract = load_contracts()["mart__posted_workers"]
-    con.execute("""CREATE TABLE mart__posted_workers AS SELECT * FROM (VALUES
-        (2022, 'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket', NULL, 22500.0, NULL, 'personen', 'SZW', 'brief',
-         'https://x', '2025-07-01', 'q', 'primary', 'wagweu/k/d.csv', 2),
-        (2024, 'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket', NULL, -27304.0, NULL, 'personen', 'SZW', 'brief',
-         'https://x', '2025-07-01', 'q', 'primary', 'wagweu/k/d.csv', 4))
-        t(year, indicator_id, measure_label, value, value_qualifier, unit, publisher, document_title, url, published, quote,
-          confidence, snapshot_id, source_row)""")
-    con.execute("ALTER TABLE mart__posted_workers ALTER year TYPE INTEGER; ALTER TABLE mart__posted_workers ALTER source_row TYPE INTEGER;"
-                "ALTER TABLE mart__posted_workers ALTER measure_label TYPE VARCHAR; ALTER TABLE mart__posted_workers ALTER value_qualifier TYPE VARCHAR;"
-                "ALTER TABLE mart__posted_workers ALTER value TYPE DOUBLE")
+    defaults = {"INTEGER": "0", "DOUBLE": "0.0", "BOOLEAN": "true", "DATE": "DATE '2024-01-01'"}
+
+    def row(year: int, value: float, source_row: int) -> str:
+        values = {"year": str(year), "value": repr(value), "source_row": str(source_row),
+                  "indicator_id": "'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket'",
+                  "snapshot_id": "'wagweu/k/d.csv'", "url": "'https://x'", "quote": "'q'"}
+        return ", ".join(
+            f"CAST({values.get(p['name'], defaults.get(p['physicalType'], repr('x')))} AS {p['physicalType']}) AS {p['name']}"
+            for p in contract.properties)
+
+    con.execute(f"CREATE TABLE mart__posted_workers AS SELECT {row(2022, 22500.0, 2)} UNION ALL SELECT {row(2024, -27304.0, 4)}")
     report = validate_table(con, contract)
     text = report.describe()
     assert not report.passed
-    assert "data_contracts/mart__posted_workers.odcs.yaml" in text and "owner: Monitor Arbeidsmigratie data engineering" in text
-    assert "rule 'value: range'" in text and "snapshot_id='wagweu/k/d.csv', source_row=4" in text
+    assert "data_contracts/mart__annual_figures.odcs.yaml" in text and "owner: Monitor Arbeidsmigratie data engineering" in text
+    assert "rule 'counts_not_negative'" in text and "source_row=4" in text
     assert "rule 'third_country_nationals_every_year'" in text and "missing_period='2023JJ00'" in text
     assert text.count("What to do:") == 2
     gx = report.to_gx_result("run-1")
