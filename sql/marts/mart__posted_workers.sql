@@ -16,4 +16,8 @@ SELECT
     source_row
 FROM stg_wagweu__observations
 WHERE period_type = 'year'
+    -- letters to parliament only (datasets kamerstuk_<dossier>_<nr>), national totals only: the other WagwEU
+    -- datasets (news items, SEO's breakdowns, figures cited in the SER advice) are in stg_wagweu__observations
+    AND starts_with(dataset_id, 'kamerstuk_')
+    AND breakdown = ''
 ORDER BY year, indicator_id
