@@ -79,13 +79,10 @@ def raw_snapshots__origins(snapshots: SnapshotResource, warehouse: WarehouseReso
     )
 
 
-def raw_observations_asset(source_id: str, description: str, prefixes: list[str] | None = None,
-                           table: str | None = None) -> dg.AssetsDefinition:
-    """A raw table ``raw_<source>__observations`` from every snapshot under ``<source>/`` (or ``prefixes``)."""
-    name = table or f"raw_{source_id}__observations"
-    prefixes = prefixes or [f"{source_id}/"]
-
-    @dg.asset(
+def _raw_table_asset(name: str, source_id: str, description: str):
+    """The asset decorator every raw table shares: after the snapshot manifest, in the source's group, in the
+    warehouse pool."""
+    return dg.asset(
         name=name,
         group_name=policy.raw_group(source_id),
         deps=[ORIGINS_TABLE],
@@ -93,6 +90,15 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
         kinds={"duckdb", "polars"},
         description=description,
     )
+
+
+def raw_observations_asset(source_id: str, description: str, prefixes: list[str] | None = None,
+                           table: str | None = None) -> dg.AssetsDefinition:
+    """A raw table ``raw_<source>__observations`` from every snapshot under ``<source>/`` (or ``prefixes``)."""
+    name = table or f"raw_{source_id}__observations"
+    prefixes = prefixes or [f"{source_id}/"]
+
+    @_raw_table_asset(name, source_id, description)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         store = snapshots.store
         frames, ids = [], []
@@ -115,14 +121,7 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
 def raw_reference_asset(source_id: str, table: str, description: str) -> dg.AssetsDefinition:
     """A raw reference table ``table`` from every snapshot under ``<source>/`` whose layout names it."""
 
-    @dg.asset(
-        name=table,
-        group_name=policy.raw_group(source_id),
-        deps=[ORIGINS_TABLE],
-        pool=policy.WAREHOUSE_POOL,
-        kinds={"duckdb", "polars"},
-        description=description,
-    )
+    @_raw_table_asset(table, source_id, description)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         found = [s for s in snapshots.store.under(f"{source_id}/") if readers.is_reference(s) and s.layout.get("table") == table]
         if not found:
