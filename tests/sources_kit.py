@@ -20,21 +20,21 @@ SOURCES = ("uwv", "wagweu", "arbeidsinspectie", "ind", "register")
 
 
 def source_tables(sources=SOURCES) -> list[str]:
-    """The raw tables of every source (the shared staging model reads them all), the shared staging model, and the
-    staging tables of ``sources``."""
-    tables = ["raw_snapshots__origins", *(f"raw_{s}__observations" for s in SOURCES), "stg_published__observations"]
-    tables += [f"stg_{s}__observations" for s in sources]
+    tables = ["raw_snapshots__origins"]
+    for s in sources:
+        tables += [f"raw_{s}__observations", f"stg_{s}__observations"]
     if "uwv" in sources:
         tables += ["raw_uwv__spanningsindicator_klassen", "stg_uwv__spanningsindicator_klassen"]
     return tables
 
 
 def run(snapshots: Path, work: Path, tables: list[str]) -> dg.ExecuteInProcessResult:
-    """Materialize ``tables`` in-process (no contract checks) into ``work``/warehouse.duckdb."""
+    """Materialize ``tables`` and everything upstream of them in-process (no contract checks) into
+    ``work``/warehouse.duckdb."""
     warehouse = work / "warehouse.duckdb"
     result = dg.materialize(
         all_assets,
-        selection=[dg.AssetKey(t) for t in tables],
+        selection=dg.AssetSelection.assets(*tables).upstream(),
         resources={
             "warehouse": WarehouseResource(path=str(warehouse)),
             "snapshots": SnapshotResource(root=str(snapshots)),
