@@ -53,8 +53,9 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "confidence": pl.String,
 }
 
-# Statuses as the source states them are kept in raw tables; staging maps them onto these.
-STATUSES = ("definitive", "provisional", "missing", "secret", "derived", "published")
+# Statuses as the source states them are kept in raw tables; staging maps them onto these. "projection" marks
+# a figure about a future period (a scenario or forecast), the only figures allowed a period after today.
+STATUSES = ("definitive", "provisional", "missing", "secret", "derived", "published", "projection")
 CONFIDENCE = ("primary", "secondary", "cited_only")
 
 

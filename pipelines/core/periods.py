@@ -1,9 +1,11 @@
 """CBS-style period codes, parsed once for every source.
 
 CBS writes periods as ``yyyyXXnn``: ``2024JJ00`` (year), ``2024KW03`` (quarter), ``2024MM06`` (month),
-``2024HJ01`` (half year). Sources outside StatLine also write ``2024`` (year), ``2024T1`` (IND tertial)
-and ``2024-06`` (month). Unknown codes are kept with type ``other`` rather than rejected, because CBS
-has more codes than we list (data_sources.md §1.2).
+``2024HJ01`` (half year). Sources outside StatLine also write ``2024`` (year), ``2024T1`` (IND tertial),
+``2024-06`` (month) and ``2020-2021`` (a span of whole years, as studies and annual reports do: type
+``other``, dated from 1 January of the first to 31 December of the last year). ``onbekend`` is a period the
+source does not state (type ``other``, no dates). Unknown codes are kept with type ``other`` rather than
+rejected, because CBS has more codes than we list (data_sources.md §1.2).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ _CBS = re.compile(r"^(\d{4})([A-Z0-9]{2})(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _TERTIAL = re.compile(r"^(\d{4})T([123])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_SPAN = re.compile(r"^(\d{4})-(\d{4})$")
+UNKNOWN = "onbekend"
 
 _QUARTER_LABEL_NL = {1: "1e kwartaal", 2: "2e kwartaal", 3: "3e kwartaal", 4: "4e kwartaal"}
 _MONTHS_NL = [
@@ -54,6 +58,13 @@ def parse_period(raw: str) -> Period:
         return Period(code, "tertial", start, end, f"{year} {t}e tertiaal")
     if m := _MONTH.match(code):
         return parse_period(f"{m.group(1)}MM{m.group(2)}")
+    if m := _YEAR_SPAN.match(code):
+        first, last = int(m.group(1)), int(m.group(2))
+        if last <= first:
+            raise ValueError(f"not a period code: {raw!r} (a span of years runs from an earlier to a later year)")
+        return Period(code, "other", date(first, 1, 1), date(last, 12, 31), f"{first}-{last}")
+    if code == UNKNOWN:
+        return Period(code, "other", None, None, "periode niet vermeld")
     m = _CBS.match(code)
     if not m:
         raise ValueError(f"not a period code: {raw!r} (expected e.g. 2024JJ00, 2024KW03, 2024MM06, 2024, 2024T1)")

@@ -5,6 +5,7 @@ import polars as pl
 import dagster as dg
 
 from pipelines import policy
+from pipelines.core.errors import MonitorError, Problem
 from pipelines.core.warehouse import replace_table
 from pipelines.core.observations import OBSERVATION_SCHEMA, empty
 from pipelines.resources import SnapshotResource, WarehouseResource
@@ -25,10 +26,24 @@ def observation_metadata(df: pl.DataFrame, snapshot_ids: list[str]) -> dict:
         ),
         "snapshots": dg.MetadataValue.md("\n".join(f"- `{s}`" for s in snapshot_ids) or "none"),
         "publishers": dg.MetadataValue.md("\n".join(f"- {p}" for p in sorted(set(df["publisher"].drop_nulls()))) or "none"),
+        "origins": dg.MetadataValue.md(_origins_md(df)),
+        "confidence": dg.MetadataValue.json(
+            {r["confidence"] or "unknown": r["len"] for r in df.group_by("confidence").len().iter_rows(named=True)}),
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name, str(dtype)) for name, dtype in OBSERVATION_SCHEMA.items()]
         ),
     }
+
+
+def _origins_md(df: pl.DataFrame) -> str:
+    """One line per document the rows come from: publisher, title, URL, date, confidence, row count."""
+    if df.is_empty():
+        return "none"
+    docs = (df.group_by("publisher", "document_title", "url", "published", "confidence")
+            .len().sort("publisher", "published"))
+    return "| publisher | document | published | confidence | rows |\n|---|---|---|---|---|\n" + "\n".join(
+        f"| {r['publisher']} | [{r['document_title']}]({r['url']}) | {r['published']} | {r['confidence']} | {r['len']} |"
+        for r in docs.iter_rows(named=True))
 
 
 @dg.asset(
@@ -64,13 +79,10 @@ def raw_snapshots__origins(snapshots: SnapshotResource, warehouse: WarehouseReso
     )
 
 
-def raw_observations_asset(source_id: str, description: str, prefixes: list[str] | None = None,
-                           table: str | None = None) -> dg.AssetsDefinition:
-    """A raw table ``raw_<source>__observations`` from every snapshot under ``<source>/`` (or ``prefixes``)."""
-    name = table or f"raw_{source_id}__observations"
-    prefixes = prefixes or [f"{source_id}/"]
-
-    @dg.asset(
+def _raw_table_asset(name: str, source_id: str, description: str):
+    """The asset decorator every raw table shares: after the snapshot manifest, in the source's group, in the
+    warehouse pool."""
+    return dg.asset(
         name=name,
         group_name=policy.raw_group(source_id),
         deps=[ORIGINS_TABLE],
@@ -78,13 +90,22 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
         kinds={"duckdb", "polars"},
         description=description,
     )
+
+
+def raw_observations_asset(source_id: str, description: str, prefixes: list[str] | None = None,
+                           table: str | None = None) -> dg.AssetsDefinition:
+    """A raw table ``raw_<source>__observations`` from every snapshot under ``<source>/`` (or ``prefixes``)."""
+    name = table or f"raw_{source_id}__observations"
+    prefixes = prefixes or [f"{source_id}/"]
+
+    @_raw_table_asset(name, source_id, description)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         store = snapshots.store
         frames, ids = [], []
         for prefix in prefixes:
             for snapshot in store.under(prefix):
-                if not snapshot.layout.get("reader"):
-                    continue  # e.g. raw capture pages that a directory-level reader consumes
+                if not snapshot.layout.get("reader") or readers.is_reference(snapshot):
+                    continue  # raw capture pages a directory-level reader consumes; reference tables
                 df = readers.read(snapshot)
                 context.log.info(f"{snapshot.id}: {df.height} observations")
                 frames.append(df)
@@ -93,5 +114,27 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
         with warehouse.connect() as con:
             replace_table(con, name, df)
         return dg.MaterializeResult(metadata=observation_metadata(df, ids))
+
+    return _raw
+
+
+def raw_reference_asset(source_id: str, table: str, description: str) -> dg.AssetsDefinition:
+    """A raw reference table ``table`` from every snapshot under ``<source>/`` whose layout names it."""
+
+    @_raw_table_asset(table, source_id, description)
+    def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        found = [s for s in snapshots.store.under(f"{source_id}/") if readers.is_reference(s) and s.layout.get("table") == table]
+        if not found:
+            raise MonitorError(f"No snapshot for {table}", [Problem(f"no sidecar under {source_id}/ has layout.table: {table}",
+                                                                   file=f"{source_id}/")])
+        frames = [readers.read_reference(s) for s in found]
+        df = pl.concat(frames, how="diagonal_relaxed")
+        with warehouse.connect() as con:
+            replace_table(con, table, df)
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": dg.MetadataValue.int(df.height),
+            "snapshots": dg.MetadataValue.md("\n".join(f"- `{s.id}`" for s in found)),
+            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, str(t)) for n, t in df.schema.items()]),
+        })
 
     return _raw

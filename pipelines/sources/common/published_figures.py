@@ -6,14 +6,22 @@ Columns (UTF-8 CSV, values in plain notation)::
 
     indicator, period, value, value_qualifier, unit, geography, publisher, document_title, url,
     published, quote, how_obtained                       (required, as in the shared transcriptions)
-    confidence, locator, value_lower, value_upper, status, period_label (optional)
+    confidence, locator, value_lower, value_upper, status, period_label, breakdown, label (optional)
 
 ``geography`` 'Nederland' is the monitor's default scope and gives an empty breakdown; any other value
-becomes a ``geography`` dimension. ``period`` must be a period code (2024, 2024KW03, 2024MM04, 2024T1);
-where the source words the period otherwise ('begin april 2024'), keep those words in ``period_label``. The sidecar's ``layout`` gives ``source_id`` and ``dataset_id``.
+becomes a ``geography`` dimension. ``breakdown`` adds dimensions as ``dimension=label;dimension=label``
+(e.g. ``zendend_land=Polen``). ``value`` may be empty for a range printed without a single value: then
+``value_lower`` and ``value_upper`` carry it. ``period`` must be a period code (2024, 2024KW03, 2024MM04,
+2024T1, 2020-2021, or ``onbekend`` when the source states none); where the source words the period
+otherwise ('begin april 2024'), keep those words in ``period_label``. ``published`` is the date as printed,
+possibly with a note ('2023-05-09 (uit URL)'); the row's vintage is the date it starts with, or the
+sidecar's vintage when it starts with none ('ongedateerd'). The sidecar's ``layout`` gives ``source_id`` and
+``dataset_id``.
 """
 
 from __future__ import annotations
+
+import re
 
 import polars as pl
 
@@ -26,8 +34,21 @@ REQUIRED_COLUMNS = [
     "indicator", "period", "value", "value_qualifier", "unit", "geography", "publisher",
     "document_title", "url", "published", "quote", "how_obtained",
 ]
-OPTIONAL_COLUMNS = ["confidence", "locator", "value_lower", "value_upper", "status", "period_label"]
+OPTIONAL_COLUMNS = ["confidence", "locator", "value_lower", "value_upper", "status", "period_label", "breakdown",
+                    "label"]
 NATIONAL = "Nederland"
+_LEADING_DATE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?!\d)")
+
+
+def _breakdown(raw: str, file: str, row: int) -> dict[str, str]:
+    dims = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        key, sep, label = part.partition("=")
+        if not sep or not key.strip() or not label.strip():
+            raise SourceFormatError(f"{file}: bad breakdown", [
+                Problem("expected dimension=label;dimension=label", file=file, field="breakdown", row=row, value=raw)])
+        dims[key.strip()] = label.strip()
+    return dims
 
 
 def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
@@ -47,8 +68,12 @@ def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
         value, symbol_status = parse_number(row["value"], file, "value", n)
         lower = parse_number(row["value_lower"], file, "value_lower", n)[0] if row.get("value_lower", "").strip() else None
         upper = parse_number(row["value_upper"], file, "value_upper", n)[0] if row.get("value_upper", "").strip() else None
+        if value is None and symbol_status == "missing" and (lower is not None or upper is not None):
+            symbol_status = None  # a range printed without a single value: the bounds are the figure
         geography = row["geography"].strip()
         dims = {} if geography == NATIONAL else {"geography": geography}
+        dims |= _breakdown(row.get("breakdown", ""), file, n)
+        dated = _LEADING_DATE.match(row["published"].strip())
         try:
             out.append(
                 observation(
@@ -58,6 +83,7 @@ def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
                     dataset_id=layout.get("dataset_id") or file.rsplit("/", 1)[-1].rsplit(".", 1)[0],
                     indicator_id=row["indicator"].strip(),
                     measure=row["indicator"].strip(),
+                    measure_label=row.get("label", "").strip() or None,
                     dimensions=dims,
                     dimension_labels=dims,
                     period=row["period"],
@@ -68,7 +94,7 @@ def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
                     value_upper=upper,
                     unit=row["unit"].strip(),
                     status=symbol_status or row.get("status", "").strip() or "published",
-                    vintage=row["published"].strip() or None,
+                    vintage=dated.group(1) if dated else None,
                     publisher=row["publisher"].strip(),
                     document_title=row["document_title"].strip(),
                     url=row["url"].strip(),

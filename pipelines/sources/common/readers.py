@@ -2,6 +2,14 @@
 
 Sources register the readers for the formats their publisher uses; adding a format is adding a reader
 here, adding a file in a known format is a data change only.
+
+Two kinds of reader:
+
+- observation readers (``READERS``) turn a file into rows of the long observation shape; every raw
+  ``raw_<source>__observations`` table is made with them.
+- reference-table readers (``REFERENCE_READERS``) read files that hold no figures but definitions the
+  figures need (e.g. the class bounds of the UWV spanningsindicator); they land in their own raw table
+  (``layout.table``), never among the observations.
 """
 
 from __future__ import annotations
@@ -13,13 +21,20 @@ import polars as pl
 from pipelines.core.errors import Problem, SourceFormatError
 from pipelines.core.snapshots import Snapshot
 from pipelines.sources.common.published_figures import read_published_figures
+from pipelines.sources.common.reference_csv import read_reference_csv
 from pipelines.sources.common.wide_csv import read_wide_csv
+from pipelines.sources.common.xlsx_table import read_xlsx_table
 
 Reader = Callable[[Snapshot], pl.DataFrame]
 
 READERS: dict[str, Reader] = {
     "wide_csv": read_wide_csv,
+    "csv_table": read_wide_csv,  # the same reader: any orientation of table_layout.py
+    "xlsx_table": read_xlsx_table,
     "published_figures": read_published_figures,
+}
+REFERENCE_READERS: dict[str, Reader] = {
+    "reference_csv": read_reference_csv,
 }
 
 
@@ -27,12 +42,26 @@ def register(name: str, reader: Reader) -> None:
     READERS[name] = reader
 
 
-def read(snapshot: Snapshot) -> pl.DataFrame:
+def is_reference(snapshot: Snapshot) -> bool:
+    return snapshot.layout.get("reader") in REFERENCE_READERS
+
+
+def _lookup(snapshot: Snapshot, readers: dict[str, Reader]) -> Reader:
     name = snapshot.layout.get("reader")
-    reader = READERS.get(name or "")
+    reader = readers.get(name or "")
     if reader is None:
         raise SourceFormatError(
             f"No reader for {snapshot.id}",
-            [Problem(f"unknown reader {name!r}; known: {sorted(READERS)}", file=f"{snapshot.id}.origin.yaml", field="layout.reader")],
+            [Problem(f"unknown reader {name!r}; known: {sorted(readers)}", file=f"{snapshot.id}.origin.yaml", field="layout.reader")],
         )
-    return reader(snapshot)
+    return reader
+
+
+def read(snapshot: Snapshot) -> pl.DataFrame:
+    """The observations in ``snapshot``."""
+    return _lookup(snapshot, READERS)(snapshot)
+
+
+def read_reference(snapshot: Snapshot) -> pl.DataFrame:
+    """The reference table in ``snapshot`` (typed columns as its layout declares, plus its origin)."""
+    return _lookup(snapshot, REFERENCE_READERS)(snapshot)
