@@ -17,7 +17,7 @@ from pipelines.validation.runner import validate_table
 from pipelines.validation.sql_checks import compile_check
 
 OBS_COLUMNS = ["indicator_id", "breakdown", "period_code", "period_type", "period_start", "value", "decimals", "unit",
-               "status", "vintage", "snapshot_id", "source_row", "value_lower", "value_upper"]
+               "status", "vintage", "snapshot_id", "source_row", "value_lower", "value_upper", "published"]
 
 
 def _obs(con, rows: list[dict], name: str = "obs") -> None:
@@ -31,9 +31,10 @@ def _obs(con, rows: list[dict], name: str = "obs") -> None:
                      "period_start": p.start.isoformat() if p.start else None, "value": 1.0, "decimals": None,
                      "unit": "personen", "status": "definitive", "vintage": "2024-05-15", "snapshot_id": f"src/f{i}.csv",
                      "source_row": i, "value_lower": None, "value_upper": None} | r)
+        full[-1].setdefault("published", full[-1]["vintage"])
     con.execute(f"CREATE OR REPLACE TABLE {name} (indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, "
                 "period_type VARCHAR, period_start DATE, value DOUBLE, decimals INTEGER, unit VARCHAR, status VARCHAR, "
-                "vintage VARCHAR, snapshot_id VARCHAR, source_row INTEGER, value_lower DOUBLE, value_upper DOUBLE)")
+                "vintage VARCHAR, snapshot_id VARCHAR, source_row INTEGER, value_lower DOUBLE, value_upper DOUBLE, published VARCHAR)")
     for r in full:
         con.execute(f"INSERT INTO {name} VALUES ({', '.join('?' * len(OBS_COLUMNS))})", [r[c] for c in OBS_COLUMNS])
 
@@ -100,6 +101,23 @@ def test_tension_published_before_the_parts_we_hold(con):
         ("2019KW01", 66, None),  # no parts at all: listed, not hidden
         ("2021KW04", 105, pytest.approx(105.892, abs=1e-3)),
     ]
+
+
+def test_undated_tension_is_not_held_to_the_parts_known_at_its_upper_bound(con):
+    """The CBS dashboard item with 121 for 2022KW03 prints no date: its vintage (the file's, 2025-08) is only an
+    upper bound, so the blocking as-of comparison skips it and the later-parts comparison lists it."""
+    _obs(con, [
+        {"indicator_id": "vacatures_openstaand_sa", "period_code": "2022KW03", "value": 445.3, "decimals": 1, "vintage": "2024-05-15"},
+        {"indicator_id": "werkloze_beroepsbevolking_sa", "period_code": "2022KW03", "value": 372, "decimals": 0, "vintage": "2023"},
+        {"indicator_id": "vacatures_per_100_werklozen", "period_code": "2022KW03", "value": 121, "decimals": 0,
+         "vintage": "2025-08", "published": "ongedateerd"},
+    ])
+    assert _offending(con, "ratio_matches_parts", **RATIO) == []
+    [later] = _offending(con, "ratio_matches_parts", **RATIO, parts="later")
+    assert (later["published"], later["recomputed"]) == (121, pytest.approx(119.704, abs=1e-3))
+    # the same figure with a printed date is held to the parts known then, and fails
+    con.execute("UPDATE obs SET published = '2025-08-01' WHERE indicator_id = 'vacatures_per_100_werklozen'")
+    assert [r["published"] for r in _offending(con, "ratio_matches_parts", **RATIO)] == [121]
 
 
 def test_tension_rule_passes_on_data_without_cbs_figures(con):
@@ -183,18 +201,18 @@ def test_an_appended_observation_table_inherits_the_shared_rules(tmp_path):
     shutil.copytree(CONTRACTS_DIR, tmp_path / "data_contracts")
     path = tmp_path / "data_contracts" / "observations.odcs.yaml"
     path.write_text(path.read_text(encoding="utf-8") + """
-  - name: raw_uwv__observations
-    physicalName: raw_uwv__observations
+  - name: raw_example__observations
+    physicalName: raw_example__observations
     physicalType: table
     logicalType: object
     description: appended by another source
     properties: *observation_properties
 """, encoding="utf-8")
     contracts = load_contracts.__wrapped__(tmp_path / "data_contracts")
-    names = {r.name for r in contracts["raw_uwv__observations"].rules}
+    names = {r.name for r in contracts["raw_example__observations"].rules}
     assert {"primary key unique", "counts_not_negative", "percentages_at_most_100", "no_future_periods",
             "url: required", "confidence: required"} <= names
-    assert contracts["raw_uwv__observations"].primary_key == contracts["raw_cbs__observations"].primary_key
+    assert contracts["raw_example__observations"].primary_key == contracts["raw_cbs__observations"].primary_key
 
 
 @pytest.mark.parametrize(("edit", "message"), [

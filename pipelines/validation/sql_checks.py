@@ -230,17 +230,20 @@ def ratio_matches_parts(table: str, args: dict[str, Any], columns: list[str], co
 
     ``ratio``, ``numerator``, ``denominator``: indicator ids; ``scale`` (default 100); ``parts``: ``as_of`` (default:
     the parts as known at the ratio's vintage, i.e. the latest vintage not after it; ratios without such parts are
-    not checked) or ``later`` (for ratios without parts as of their vintage: the earliest later parts, and ratios
-    without any parts are listed). The tolerance is half a unit of the ratio's last decimal (``decimals``, else 0 for
+    not checked, nor are ratios whose own ``published`` date is unknown, since their vintage is only an upper bound)
+    or ``later`` (for those ratios: the earliest later parts, and ratios without any parts are listed). The tolerance is half a unit of the ratio's last decimal (``decimals``, else 0 for
     whole numbers, 1 otherwise) plus the rounding of both parts carried through the ratio.
     """
     scale, mode = float(args.get("scale", 100)), args.get("parts", "as_of")
     if mode not in ("as_of", "later"):
         raise ValueError("parts must be as_of or later")
     names = {k: _lit(args[k]) for k in ("ratio", "numerator", "denominator")}
+    # a row whose own page printed no date ('ongedateerd') carries its file's vintage as an upper bound only
+    dated = r"regexp_matches(coalesce(published, ''), '^\d{4}')" if "published" in columns else "true"
     query = f"""
 WITH obs AS (
-    SELECT indicator_id, period_code, vintage, {vintage_date()} AS vintage_date, value, decimals, snapshot_id, source_row
+    SELECT indicator_id, period_code, vintage, {vintage_date()} AS vintage_date, value, decimals, snapshot_id, source_row,
+           {dated} AS dated
     FROM {_q(table)} WHERE value IS NOT NULL
 ), ratio AS (
     SELECT * FROM obs WHERE indicator_id = {names['ratio']} AND vintage_date IS NOT NULL
@@ -256,16 +259,18 @@ known AS (
     SELECT k.snapshot_id, k.source_row, k.period_code, k.vintage, k.vintage_date, k.value, k.decimals,
            n.value AS n_value, n.decimals AS n_decimals, n.vintage AS n_vintage, n.snapshot_id AS n_snapshot,
            d.value AS d_value, d.decimals AS d_decimals, d.vintage AS d_vintage, d.snapshot_id AS d_snapshot
-    FROM (SELECT * FROM known WHERE n_value IS NULL OR d_value IS NULL) k
-    ASOF LEFT JOIN num n ON k.period_code = n.period_code AND k.vintage_date <= n.vintage_date
-    ASOF LEFT JOIN den d ON k.period_code = d.period_code AND k.vintage_date <= d.vintage_date
+    -- undated ratios (vintage only an upper bound) are compared with the earliest parts we hold
+    FROM (SELECT *, CASE WHEN dated THEN vintage_date ELSE DATE '0001-01-01' END AS probe_date
+          FROM known WHERE NOT dated OR n_value IS NULL OR d_value IS NULL) k
+    ASOF LEFT JOIN num n ON k.period_code = n.period_code AND k.probe_date <= n.vintage_date
+    ASOF LEFT JOIN den d ON k.period_code = d.period_code AND k.probe_date <= d.vintage_date
 ), compared AS (
     SELECT *, {scale} * n_value / nullif(d_value, 0) AS recomputed,
            0.5 * pow(10, -coalesce(decimals, CASE WHEN value = round(value) THEN 0 ELSE 1 END))
            + abs({scale} * n_value / nullif(d_value, 0)) * (0.5 * pow(10, -coalesce(n_decimals, 1)) / nullif(abs(n_value), 0)
                                                          + 0.5 * pow(10, -coalesce(d_decimals, 0)) / nullif(abs(d_value), 0))
            + 1e-9 AS tolerance
-    FROM {'known' if mode == 'as_of' else 'later'}
+    FROM {'(SELECT * FROM known WHERE dated)' if mode == 'as_of' else 'later'}
 )
 SELECT snapshot_id, source_row, period_code, vintage, value AS published, round(recomputed, 3) AS recomputed,
        round(tolerance, 3) AS tolerance, n_value AS numerator, n_vintage AS numerator_vintage, n_snapshot AS numerator_snapshot,
