@@ -206,7 +206,8 @@ def test_posted_workers_2024_answers_with_its_source(built):
     expected = next(line for line in source.read_text(encoding="utf-8").splitlines() if ",2024," in line)
     with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
         rows = con.execute("SELECT value, citation, url, quote, snapshot_id, source_row FROM mart__posted_workers "
-                           "WHERE year = 2024 AND indicator_id LIKE '%derdelander%'").fetchall()
+                           "WHERE year = 2024 AND indicator_id = 'derdelanders_ten_minste_1_dag_werkzaam_volgens_meldloket'"
+                           ).fetchall()
     assert len(rows) == 1
     value, citation, url, quote, snapshot_id, source_row = rows[0]
     assert f",{value:.0f}," in expected and url in expected and quote in expected
