@@ -213,3 +213,28 @@ def test_posted_workers_2024_answers_with_its_source(built):
     assert f",{value:.0f}," in expected and url in expected and quote in expected
     assert "Kamerstuk 29 861, nr. 162" in citation
     assert snapshot_id == source.relative_to(SNAPSHOTS).as_posix() and source_row == 4
+
+
+def test_enforcement_by_year_holds_the_shutdowns_and_warnings_the_advice_cites(built):
+    """17 shutdowns and 231 warnings in 2024: held (as the SER advice cites them) with their origin."""
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        rows = dict(con.execute(
+            "SELECT indicator_id, value FROM mart__enforcement_by_year WHERE year = 2024 AND indicator_id LIKE 'stilleggingen%'"
+        ).fetchall())
+        sources = {s for (s,) in con.execute("SELECT DISTINCT source_id FROM mart__enforcement_by_year").fetchall()}
+    assert rows == {"stilleggingen_feitelijke_sluitingen": 17, "stilleggingen_waarschuwingen": 231}
+    assert sources == {"arbeidsinspectie"}
+
+
+def test_labour_immigration_by_motive_and_origin_equals_the_snapshots(built):
+    """Persons per year, origin and motive, traced to the transcribed CBS table and news release."""
+    import csv
+    import io
+
+    news = SNAPSHOTS / "cbs/nieuws_2020_30/eu_efta_immigranten_afgeleid_migratiedoel_1999_2018.csv"
+    rows = {r["JaarVanImmigratie"]: r for r in csv.DictReader(io.StringIO(news.read_text(encoding="utf-8")))}
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        got = dict(((y, o, m), p) for y, o, m, p in con.execute(
+            "SELECT year, origin, motive, persons FROM mart__labour_immigration").fetchall())
+    assert got[(2018, "niet-EU/EFTA", "arbeid")] == 17620  # 84809NED, 'Arbeid: totaal', stays >= 1 year
+    assert got[(2018, "EU/EFTA", "arbeid")] == round(float(rows["2018JJ00"]["arbeid_x1000"]) * 1000)
