@@ -238,3 +238,34 @@ def test_labour_immigration_by_motive_and_origin_equals_the_snapshots(built):
             "SELECT year, origin, motive, persons FROM mart__labour_immigration").fetchall())
     assert got[(2018, "niet-EU/EFTA", "arbeid")] == 17620  # 84809NED, 'Arbeid: totaal', stays >= 1 year
     assert got[(2018, "EU/EFTA", "arbeid")] == round(float(rows["2018JJ00"]["arbeid_x1000"]) * 1000)
+
+
+def test_shared_cleaning_is_written_once_as_macros():
+    """Staging models call the macros of sql/macros/ instead of repeating the cleaning."""
+    from pipelines.transform.sql_models import discover_macros
+
+    macros = {m.name for m in discover_macros()}
+    assert {"monitor_status", "monitor_qualifier", "monitor_text"} <= macros
+    staging = [m for m in discover() if m.layer == "staging" and m.name.endswith("__observations")]
+    assert staging and all("monitor_status" in m.macros for m in staging)
+    assert all("CASE lower(trim(status))" not in m.sql for m in staging)
+
+
+def test_macro_file_must_define_the_macro_it_is_named_after(tmp_path):
+    from pipelines.transform.sql_models import discover_macros
+
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "macros" / "monitor_x.sql").write_text("CREATE OR REPLACE MACRO monitor_y(a) AS a + 1\n")
+    with pytest.raises(MonitorError, match="sql/macros/monitor_x.sql must be one CREATE OR REPLACE MACRO monitor_x"):
+        discover_macros.__wrapped__(tmp_path)
+
+
+def test_macros_behave_as_the_staging_layer_needs():
+    from pipelines.transform.sql_models import macro_statements
+
+    with duckdb.connect(":memory:") as con:
+        for statement in macro_statements(["monitor_status", "monitor_qualifier", "monitor_text"]):
+            con.execute(statement)
+        got = con.execute("SELECT monitor_status(' Voorlopig '), monitor_status('raming'), monitor_status('published'), "
+                          "monitor_qualifier('Zo’n'), monitor_qualifier('  '), monitor_text('  ')").fetchone()
+    assert got == ("provisional", "projection", "published", "zo'n", None, None)

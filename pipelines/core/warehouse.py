@@ -77,9 +77,9 @@ def fsync_directory(directory: Path) -> None:
 
 
 def export_database(work: Path, target: Path, tables: Sequence[str], views: dict[str, str] | None = None,
-                    comments: Sequence[str] = ()) -> None:
-    """Write a fresh DuckDB file holding ``tables`` (copied from ``work``), ``views`` (name -> SELECT, created in
-    the given order) and ``comments`` (COMMENT ON statements). Every table, view and column must end up with a
+                    comments: Sequence[str] = (), macros: Sequence[str] = ()) -> None:
+    """Write a fresh DuckDB file holding ``tables`` (copied from ``work``), ``macros`` (CREATE MACRO statements the
+    views call), ``views`` (name -> SELECT, created in the given order) and ``comments`` (COMMENT ON statements). Every table, view and column must end up with a
     comment. The target is written under a temporary name in its own directory, synced and renamed, so a failure
     leaves no half-written file and a reader never sees one."""
     target = Path(target)
@@ -93,6 +93,8 @@ def export_database(work: Path, target: Path, tables: Sequence[str], views: dict
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
             con.execute("DETACH work")
             con.execute("BEGIN")  # one transaction: a commit per COMMENT ON would cost a WAL sync each
+            for statement in macros:
+                con.execute(statement)
             for name, select in (views or {}).items():
                 con.execute(f'CREATE VIEW "{name}" AS {select}')
             for statement in comments:

@@ -22,7 +22,7 @@ from pipelines.publication.catalog import comment_statements
 from pipelines.publication.engine import engine_name, render
 from pipelines.resources import PublicationResource, WarehouseResource
 from pipelines.settings import REPO_ROOT, REPORTS_DIR
-from pipelines.transform.sql_models import build_order, discover
+from pipelines.transform.sql_models import build_order, discover, macro_statements
 from pipelines.validation.report import REPORT_DIR, validation_report_asset
 
 DATABASE = "monitor.duckdb"
@@ -38,7 +38,8 @@ def export_published_database(work: Path, target: Path, tables: Sequence[str]) -
     order = build_order({m.name: m.references for m in models.values()})
     views = {name: models[name].sql for name in order if name in tables and models[name].materialized == "view"}
     copied = [t for t in tables if t not in views]
-    export_database(work, target, copied, views, comments=comment_statements(copied, views))
+    macros = macro_statements(sorted({name for view in views for name in models[view].macros}))
+    export_database(work, target, copied, views, comments=comment_statements(copied, views), macros=macros)
 
 
 def source_commit() -> str | None:

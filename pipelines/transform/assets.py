@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipelines import policy
 from pipelines.resources import WarehouseResource
-from pipelines.transform.sql_models import SqlModel, dependency_graph, discover
+from pipelines.transform.sql_models import SqlModel, dependency_graph, discover, macro_statements
 
 _GROUP = {"staging": policy.GROUP_STAGING, "marts": policy.GROUP_MARTS}
 
@@ -20,14 +20,16 @@ def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb", "sql"},
         description=model.description or None,
-        # The SQL text is the code version: Dagster marks the table unsynced when its file changes.
-        code_version=hashlib.sha256(model.sql.encode()).hexdigest()[:16],
+        # The SQL text (and the macros it calls) is the code version: Dagster marks the table unsynced when it changes.
+        code_version=hashlib.sha256("\n".join([model.sql, *macro_statements(model.macros)]).encode()).hexdigest()[:16],
     )
     def _materialize(warehouse: WarehouseResource) -> dg.MaterializeResult:
         kind = "VIEW" if model.materialized == "view" else "TABLE"
         with warehouse.connect() as con:
             con.execute("BEGIN")
             try:
+                for statement in macro_statements(model.macros):
+                    con.execute(statement)
                 con.execute(f'CREATE OR REPLACE {kind} "{model.name}" AS\n{model.sql}')
                 con.execute("COMMIT")
             except Exception:

@@ -10,6 +10,10 @@ enter the monitor through verified snapshots and raw assets. Header comments con
     -- materialized: table        (default) or view
 
 Adding a model is adding a file.
+
+Cleaning that several models share is written once as a DuckDB macro in ``sql/macros/<name>.sql`` (one
+``CREATE OR REPLACE MACRO <name>(...) AS ...`` per file, named after the file). A model that calls a macro gets
+it created in the warehouse before it runs, and the macro's text is part of the model's code version.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class SqlModel:
     description: str
     materialized: str
     references: tuple[str, ...]  # every table the SQL reads, CTE names excluded
+    macros: tuple[str, ...] = ()  # the sql/macros/ it calls
 
     @property
     def rel_path(self) -> str:
@@ -93,7 +98,45 @@ def _parse_file(path: Path, layer: str) -> SqlModel:
     rel = f"sql/{layer}/{path.name}"
     if materialized not in ("table", "view"):
         raise MonitorError(f"SQL model {rel}: bad header", [Problem("materialized must be table or view", file=rel, field="materialized", value=materialized)])
-    return SqlModel(path.stem, layer, path, sql, header.get("description", ""), materialized, table_references(sql, rel))
+    return SqlModel(path.stem, layer, path, sql, header.get("description", ""), materialized, table_references(sql, rel),
+                    macros_called(sql, rel, {m.name for m in discover_macros(path.parents[1])}))
+
+
+@dataclass(frozen=True)
+class SqlMacro:
+    name: str
+    path: Path
+    sql: str
+
+
+def macros_called(sql: str, file: str, macros: set[str]) -> tuple[str, ...]:
+    """The macros of ``sql/macros/`` that a model calls (functions DuckDB does not know are macros)."""
+    return tuple(sorted({f.name for f in _parse(sql, file).find_all(exp.Anonymous)} & macros))
+
+
+@functools.cache
+def discover_macros(sql_dir: Path = SQL_DIR) -> tuple[SqlMacro, ...]:
+    found = []
+    for path in sorted((Path(sql_dir) / "macros").glob("*.sql")):
+        rel = f"sql/macros/{path.name}"
+        text = path.read_text(encoding="utf-8").strip().rstrip(";")
+        try:
+            statement = sqlglot.parse_one(text, read="duckdb")
+        except sqlglot.errors.ParseError as exc:
+            raise MonitorError(f"SQL macro {rel} does not parse", [Problem(str(exc).splitlines()[0], file=rel)]) from exc
+        udf = statement.this if isinstance(statement, exp.Create) else None
+        name = udf.this.name if isinstance(udf, exp.UserDefinedFunction) and isinstance(udf.this, exp.Expression) else None
+        if not (isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() == "MACRO") or name != path.stem:
+            raise MonitorError(f"SQL macro {rel} must be one CREATE OR REPLACE MACRO {path.stem}(...)",
+                               [Problem(f"found {type(statement).__name__.upper()} {name or ''}".strip(), file=rel)])
+        found.append(SqlMacro(path.stem, path, text))
+    return tuple(found)
+
+
+def macro_statements(names: tuple[str, ...] | list[str], sql_dir: Path = SQL_DIR) -> list[str]:
+    """The CREATE OR REPLACE MACRO statements for ``names``, in file order."""
+    wanted = set(names)
+    return [m.sql for m in discover_macros(sql_dir) if m.name in wanted]
 
 
 @functools.cache

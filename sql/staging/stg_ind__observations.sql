@@ -1,15 +1,8 @@
--- description: IND figures (kennis en talent, erkend referenten), ready for the marts: statuses in the monitor's vocabulary (published, projection, provisional, definitive, missing, secret, derived), qualifiers in lower case with straight apostrophes, empty text as NULL. The same cleaning as the other non-StatLine sources (staging reads only its own source's raw table).
+-- description: IND figures (kennis en talent, erkend referenten), ready for the marts: statuses in the monitor's vocabulary (published, projection, provisional, definitive, missing, secret, derived), qualifiers in lower case with straight apostrophes, empty text as NULL. The cleaning itself is written once, in sql/macros/.
 SELECT * REPLACE (
-    CASE lower(trim(status))
-        WHEN 'voorlopig' THEN 'provisional'
-        WHEN 'nader voorlopig' THEN 'provisional'
-        WHEN 'definitief' THEN 'definitive'
-        WHEN 'projectie' THEN 'projection'
-        WHEN 'raming' THEN 'projection'
-        ELSE lower(trim(status))
-    END AS status,
-    nullif(replace(lower(trim(value_qualifier)), '’', ''''), '') AS value_qualifier,
-    nullif(trim(locator), '') AS locator,
-    nullif(trim(quote), '') AS quote
+    monitor_status(status) AS status,
+    monitor_qualifier(value_qualifier) AS value_qualifier,
+    monitor_text(locator) AS locator,
+    monitor_text(quote) AS quote
 )
 FROM raw_ind__observations
