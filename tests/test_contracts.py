@@ -253,3 +253,25 @@ def test_a_failing_table_report_says_contract_rule_rows_file_and_what_to_do(con)
     gx = report.to_gx_result("run-1")
     assert gx["success"] is False and gx["statistics"]["unsuccessful_expectations"] == 2
     assert {e["expectation_config"]["severity"] for e in gx["results"]} == {"critical"}
+
+
+def test_duplicated_rows_are_shown_side_by_side(con):
+    """A duplicated line of a wide file yields one duplicate per measure; the first rows shown must name both the
+    line and its copy, not only the first few measures of the original line."""
+    contract = load_contracts()["mart__posted_workers"]
+    defaults = {"INTEGER": "0", "DOUBLE": "1.0", "BOOLEAN": "true", "DATE": "DATE '2024-01-01'"}
+    indicators = [f"indicator_{i}" for i in range(7)]
+
+    def row(indicator: str, source_row: int) -> str:
+        values = {"year": "2024", "indicator_id": repr(indicator), "snapshot_id": "'wagweu/k/wide.csv'",
+                  "source_row": str(source_row), "quote": "'q'"}
+        return ", ".join(f"CAST({values.get(p['name'], defaults.get(p['physicalType'], repr('x')))} AS {p['physicalType']}) "
+                         f"AS {p['name']}" for p in contract.properties)
+
+    rows = [row(i, 19) for i in indicators] + [row(i, 20) for i in indicators]
+    con.execute("CREATE TABLE mart__posted_workers AS " + " UNION ALL ".join(f"SELECT {r}" for r in rows))
+    report = validate_table(con, contract)
+    key = next(r for r in report.results if r.rule.name == "primary key unique")
+    assert not key.passed and key.failing_rows == 14
+    assert [(r["source_row"], r["indicator_id"]) for r in key.sample] == [
+        (19, "indicator_0"), (20, "indicator_0"), (19, "indicator_1"), (20, "indicator_1"), (19, "indicator_2")]

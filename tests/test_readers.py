@@ -93,3 +93,26 @@ def test_unknown_reader_is_named():
     odd = Snapshot(snap.id, snap.path, snap.origin | {"layout": {"reader": "pdf"}}, snap.data)
     with pytest.raises(SourceFormatError, match="unknown reader 'pdf'"):
         readers.read(odd)
+
+
+def test_file_cut_inside_a_quoted_field_names_row_and_says_truncated():
+    snap = SnapshotStore(SNAPSHOTS).read(WAGWEU)
+    lines = snap.data.splitlines(keepends=True)
+    cut = b"".join(lines[:3]) + lines[3][: lines[3].index(b'"Kamerbrief') + 20]  # inside data row 3's title
+    with pytest.raises(SourceFormatError) as err:
+        readers.read(_with_data(snap, cut))
+    assert f"{WAGWEU}, row 3: unexpected end of data inside a quoted field: the file may be truncated" in str(err.value)
+
+
+def test_a_missing_table_column_is_said_to_be_missing():
+    snap = SnapshotStore(SNAPSHOTS).read(VAC)
+    header, rest = snap.data.split(b"\n", 1)
+    columns = header.decode().split(",")
+    j = columns.index("vacatures_sa_vervuld_x1000")
+    drop = lambda line: ",".join(c for i, c in enumerate(line.split(",")) if i != j)  # noqa: E731 (no quoted cells)
+    data = "\n".join(drop(line) if line else line for line in snap.data.decode().split("\n")).encode()
+    with pytest.raises(SourceFormatError) as err:
+        readers.read(_with_data(snap, data))
+    text = str(err.value)
+    assert text.startswith(f"{VAC} lacks columns its layout declares")
+    assert f"{VAC}, field 'vacatures_sa_vervuld_x1000': required column is missing" in text

@@ -192,9 +192,32 @@ def _run_gx(df, rules: list[Rule], contract: TableContract) -> list[RuleResult]:
         if rule.gx_type == "expect_table_row_count_to_be_between" and not r.success:
             results.append(RuleResult(rule, False, 0, error=f"the table has {r.result.get('observed_value')} rows", gx_result=result))
             continue
-        sample = [_sample_row(df, item, rule) for item in (r.result.get("unexpected_index_list") or [])[:SAMPLE_ROWS]]
+        items = r.result.get("unexpected_index_list") or []
+        if rule.gx_type in _UNIQUENESS:
+            items = duplicates_together(items, rule.gx_kwargs.get("column_list") or [rule.column], df)
+        sample = [_sample_row(df, item, rule) for item in items[:SAMPLE_ROWS]]
         results.append(RuleResult(rule, bool(r.success), int(r.result.get("unexpected_count") or 0), sample, gx_result=result))
     return results
+
+
+_UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+
+
+def duplicates_together(items: list[Any], key: list[str], df) -> list[Any]:
+    """Offending rows of a uniqueness rule, each row followed by the rows that share its key.
+
+    GX lists them in table order, so when a duplicated line of a wide file yields several figures, the first
+    rows shown would all be the original line and never the copy; grouped, the sample names both rows."""
+    def key_of(item: Any) -> tuple:
+        source = item if isinstance(item, dict) else df.iloc[int(item)]
+        return tuple(repr(_plain(source[c])) for c in key)
+
+    if any(isinstance(item, dict) and not set(key) <= set(item) for item in items):
+        return items  # GX did not return the key columns: keep its order
+    first: dict[tuple, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(key_of(item), i)
+    return [item for _, item in sorted(enumerate(items), key=lambda pair: (first[key_of(pair[1])], pair[0]))]
 
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:

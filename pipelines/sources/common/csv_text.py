@@ -31,9 +31,12 @@ def read_rows(data: bytes, file: str, required: list[str] | None = None) -> tupl
     try:
         table = list(reader)
     except csv.Error as exc:
+        message = str(exc)
+        if message == "unexpected end of data":  # the file ends inside a quoted field
+            message += " inside a quoted field: the file may be truncated"
         raise SourceFormatError(
             f"{file} is not well-formed CSV",
-            [Problem(str(exc), file=file, row=max(reader.line_num - 1, 0))],
+            [Problem(message, file=file, row=max(reader.line_num - 1, 0))],
             hint="the file may be truncated (an unclosed quote); restore or re-download it",
         ) from exc
     header = [h.strip() for h in table[0]]

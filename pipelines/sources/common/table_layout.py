@@ -201,11 +201,15 @@ def _check_header(table: Table, declared: set[str], required: set[str]) -> None:
         if h in seen:
             problems.append(Problem("column appears twice in the header", file=table.file, field=h))
         seen.add(h)
-    problems += [Problem("required column is missing", file=table.file, field=c) for c in sorted(required - seen)]
-    problems += [Problem("column not in layout (renamed or new?)", file=table.file, field=h)
-                 for h in table.header if h and h not in declared]
+    missing = [Problem("required column is missing", file=table.file, field=c) for c in sorted(required - seen)]
+    undeclared = [Problem("column not in layout (renamed or new?)", file=table.file, field=h)
+                  for h in table.header if h and h not in declared]
+    problems += missing + undeclared
     if problems:
-        raise SourceFormatError(f"{table.file} has columns its layout does not declare", problems,
+        what = ("lacks columns its layout declares" if missing and not undeclared else
+                "has columns its layout does not declare" if undeclared and not missing else
+                "does not have the columns its layout declares")
+        raise SourceFormatError(f"{table.file} {what}", problems,
                                 hint="declare the column in the sidecar's layout (as a measure, period, dimension "
                                 "or ignore_columns), or restore the file the layout describes")
 
