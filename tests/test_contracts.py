@@ -275,3 +275,17 @@ def test_duplicated_rows_are_shown_side_by_side(con):
     assert not key.passed and key.failing_rows == 14
     assert [(r["source_row"], r["indicator_id"]) for r in key.sample] == [
         (19, "indicator_0"), (20, "indicator_0"), (19, "indicator_1"), (20, "indicator_1"), (19, "indicator_2")]
+
+
+def test_a_rule_repeated_in_one_table_is_refused(tmp_path):
+    """A table rule with the name of a property rule (as when a table repeats a shared rule) is refused."""
+    doc = yaml.safe_load((CONTRACTS_DIR / "mart__labour_market_tension.odcs.yaml").read_text(encoding="utf-8"))
+    table = doc["schema"][0]
+    value = next(p for p in table["properties"] if p["name"] == "vacancies_x1000")
+    value["quality"] = [{"name": "not_negative_twice", "type": "sql", "severity": "block", "mustBe": 0,
+                         "query": "SELECT * FROM ${object} WHERE vacancies_x1000 < 0"}]
+    table["quality"].append(dict(value["quality"][0]))
+    (tmp_path / "twice.odcs.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(MonitorError) as err:
+        load_contracts.__wrapped__(tmp_path)
+    assert "twice.odcs.yaml" in str(err.value) and "not_negative_twice" in str(err.value)

@@ -283,6 +283,13 @@ def _load_file(path: Path) -> list[TableContract]:
     for obj in doc.get("schema") or []:
         compiler = _Compiler(rel, obj["name"], [p["name"] for p in obj.get("properties") or []])
         rules = [r for p in obj.get("properties") or [] for r in compiler.property_rules(p)] + compiler.table_rules(obj)
+        names = [r.name for r in rules]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise MonitorError(f"Contract {rel}: table {obj['name']} has rules with the same name",
+                               [Problem("rule name used more than once (a rule the shared properties already carry?)",
+                                        file=rel, field=f"{obj['name']}.quality.{n}") for n in repeated],
+                               hint="rule names must be unique per table: they name the rule in every failure message")
         tables.append(TableContract(obj["name"], rel, obj.get("description", ""), _custom(obj, "owner") or default_owner,
                                     obj.get("properties") or [], rules))
     return tables

@@ -289,7 +289,8 @@ ORDER BY ALL"""
 def _unsigned_rows(table: str, column: str, condition: str) -> str:
     """Rows matching ``condition`` ({v} = the value column) whose figure is not a change or a balance."""
     v = _q(column)
-    return (f"SELECT snapshot_id, source_row, indicator_id, period_code, unit, {v} AS value FROM {_q(table)} "
+    return (f"SELECT snapshot_id, source_row, indicator_id, period_code, {_lit(column)} AS field, unit, {v} AS value "
+            f"FROM {_q(table)} "
             f"WHERE ({condition.format(v=v)}) AND NOT regexp_matches(indicator_id, {_lit(SIGNED_INDICATOR)}) "
             f"AND NOT regexp_matches(lower(unit), {_lit(SIGNED_UNIT)}) ORDER BY ALL")
 
@@ -314,7 +315,7 @@ def share_at_most_100(table: str, args: dict[str, Any], columns: list[str], colu
 def period_not_in_future(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """No figure describes a period that has not started yet, unless its status is a projection."""
     col = _q(column or args.get("column", "period_start"))
-    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, status FROM {_q(table)} "
+    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, 'period_code' AS field, status FROM {_q(table)} "
              f"WHERE {col} > current_date AND lower(status) NOT IN ({', '.join(_lit(s) for s in FORWARD_STATUSES)}) ORDER BY ALL")
     return Check(query, "no figure for a period that has not started (projections excepted)",
                  "A figure for a future period: a typo in the period (2042 for 2024) or a projection, which must then "
