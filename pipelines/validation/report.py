@@ -39,10 +39,10 @@ def validation_report_asset(tables: list[str]) -> dg.AssetsDefinition:
         "(every rule and its outcome), self-contained for offline reading, staged for release as output/validation/.",
     )
     def publication__validation_report(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
-        results = read_results(context.run_id)
+        results = read_results(context.run.run_id)
         if not results:
             raise dg.Failure("No validation results were written in this run: the contract checks did not run.")
-        index = write_run_report(context.run_id, publication.staging(context.run_id) / REPORT_DIR)
+        index = write_run_report(context.run.run_id, publication.staging(context.run.run_id) / REPORT_DIR)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(index)),
             "tables": dg.MetadataValue.int(len(results)),
