@@ -1,0 +1,60 @@
+"""DuckDB plumbing of the CBS loader: temporary tables from polars schemas, appending frames, and a memory
+limit lowered for one statement."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from collections.abc import Iterator
+
+import duckdb
+import polars as pl
+
+DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Date: "DATE"}
+
+
+def create_temp(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, pl.DataType]) -> None:
+    columns = ", ".join(f'"{c}" {DUCKDB_TYPES[t]}' for c, t in schema.items())
+    con.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
+
+
+def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Insert the rows of ``frame`` into ``table``, matching columns by name."""
+    if frame.height:
+        view = f"_cbs_incoming_{uuid.uuid4().hex}"
+        con.register(view, frame)
+        try:
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM "{view}"')
+        finally:
+            con.unregister(view)
+
+
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGT]?i?B)\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _bytes(size: str) -> float | None:
+    m = _SIZE.match(size)
+    return float(m.group(1)) * _UNITS[m.group(2).lower()] if m else None
+
+
+@contextlib.contextmanager
+def lowered_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
+    """DuckDB's memory_limit lowered to ``limit`` (never raised; None: untouched) for the block, then set back:
+    exactly when it was DuckDB's default, else to the value DuckDB reports (rounded to 0.1, e.g. '3.7 GiB')."""
+    def setting() -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    current = setting()
+    if limit is None or (_bytes(limit) or 0) >= (_bytes(current) or float("inf")):
+        yield
+        return
+    con.execute("RESET memory_limit")
+    was_default = setting() == current
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("RESET memory_limit" if was_default else f"SET memory_limit = '{current}'")
