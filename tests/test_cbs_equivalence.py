@@ -28,7 +28,8 @@ from pipelines.sources.cbs.odata.transport import RetryPolicy, Transport
 from pipelines.sources.cbs.reader import _resolve_maps, load_capture, read_capture
 from pipelines.sources.cbs.tables import TableSpec, table_spec
 from pipelines.sources.common import readers
-from tests.fakes.cbs_odata import FakeCbs, FakeDim, FakeMeasure, FakeTable, immigrants_by_motive, quarters, vacancies_by_sector
+from tests.fakes.cbs_odata import (FakeCbs, FakeDim, FakeMeasure, FakeTable, big_table, immigrants_by_motive, quarters,
+                                  vacancies_by_sector)
 
 NIL = ("-", "–")
 V4_ATTRIBUTES = {"none": None, "missing": "missing", "impossible": "missing", "confidential": "secret", "secret": "secret"}
@@ -239,6 +240,14 @@ def test_new_reader_gives_the_reference_observations(tmp_path, case):
     assert _sorted(loaded.cast(OBSERVATION_SCHEMA)).equals(_sorted(reference)), case
 
 
+def test_capture_larger_than_a_row_group_streams_every_row(tmp_path):
+    """140,000 observations: more than one DuckDB row group, so the insert is written optimistically, as in a build."""
+    snapshot = _capture(tmp_path, big_table(70_000), TableSpec("99999NED"), page_size=10_000)
+    reference = reference_read_capture(snapshot)
+    assert reference.height == 140_000
+    assert _sorted(_loaded(snapshot, tmp_path).cast(OBSERVATION_SCHEMA)).equals(_sorted(reference))
+
+
 def test_big_capture_in_small_batches_gives_the_reference(tmp_path, monkeypatch):
     """Lookups that grow batch by batch (new combinations and periods turning up in later pages)."""
     monkeypatch.setattr(pages, "compact_frames", lambda s, m, min_rows=50: _orig_compact_frames(s, m, min_rows))
@@ -316,3 +325,18 @@ def test_page_that_is_not_an_odata_page_is_named(body, message):
     with pytest.raises(SourceFormatError) as err:
         pages.page_rows(body.encode(), _meta(), "cbs/1NED/capture_x/MANIFEST.json -> pages/abc.json")
     assert message in str(err.value) and "pages/abc.json" in str(err.value)
+
+
+def test_streamed_rows_survive_a_table_created_from_an_empty_frame(tmp_path):
+    """DuckDB 1.5.6 loses the rows of a large INSERT (>= one row group) that follows a zero-row append in the same
+    transaction; replace_table creates the table WITH NO DATA from an empty frame so a streamed load keeps its rows."""
+    frame = pl.DataFrame(schema={"i": pl.Int64, "s": pl.String})
+
+    def big(con, table):  # as load_capture does: a temporary table, then one INSERT from it
+        con.execute("CREATE TEMP TABLE cells AS SELECT i, 'x' || i AS s FROM range(300000) r(i)")
+        return con.execute(f'INSERT INTO "{table}" SELECT * FROM cells').fetchone()[0]
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert replace_table(con, "t", frame, append=[big]) == 300_000
+        assert con.execute("SELECT count(*), typeof(any_value(i)), typeof(any_value(s)) FROM t").fetchone() == (
+            300_000, "BIGINT", "VARCHAR")

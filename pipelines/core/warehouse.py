@@ -38,7 +38,10 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame,
     con.register("_incoming", df.to_arrow())
     try:
         con.execute("BEGIN")
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        # An empty frame makes the table WITH NO DATA rather than appending zero rows: DuckDB 1.5.6 silently loses
+        # the rows of a large INSERT that follows a zero-row append in the same transaction (docs/cbs.md).
+        no_data = "" if df.height else " WITH NO DATA"
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming{no_data}')
         added = sum(fill(con, name) for fill in append)
         con.execute("COMMIT")
     except Exception:

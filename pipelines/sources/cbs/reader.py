@@ -132,17 +132,24 @@ def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
             append_frame(con, combos, new_combos)
             append_frame(con, periods, new_periods)
             count += with_ids.height
-        with lowered_memory_limit(con, memory_limit):
-            inserted = con.execute(_insert_sql(table, cells, combos, periods, constants), constants).fetchone()[0]
-        if inserted != count:  # a lookup matched a cell twice: a bug here, never a property of the data
-            raise MonitorError(f"{snapshot.id}: {count} cells became {inserted} observations",
-                               [Problem("lookup ids are not unique", file=snapshot.id)])
+        if count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
+            before = _rows(con, table)
+            with lowered_memory_limit(con, memory_limit):
+                con.execute(_insert_sql(table, cells, combos, periods, constants), constants)
+            if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
+                raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
+                                   [Problem("the insert did not add one row per cell", file=snapshot.id)],
+                                   hint="a defect in the loader or in DuckDB; nothing was committed. Report it with this message.")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the caller rolls back; a failed transaction refuses DROP
             _drop(con, temps)
         raise
     _drop(con, temps)
-    return inserted
+    return count
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
 
 
 def _drop(con: duckdb.DuckDBPyConnection, temps: dict) -> None:
