@@ -50,7 +50,9 @@ CBS_BACKOFF_MAX = 30.0
 CBS_MAX_CONCURRENCY = 4
 # A paged resource with more pages than this is refused (a server that keeps sending nextLinks).
 CBS_MAX_PAGES = 20_000
-# DuckDB memory while a CBS capture is loaded into its raw table (pipelines/sources/cbs/reader.py): left to
-# itself DuckDB buffers a large INSERT in well over a GB it does not need (benchmarks/RESULTS.md); the limit
-# is lowered to this for the load (never raised) and restored after. Beyond it DuckDB writes or spills sooner.
+# DuckDB settings for the one INSERT that loads a CBS capture into its raw table (pipelines/sources/cbs/reader.py),
+# lowered for that statement (never raised) and set back after (benchmarks/RESULTS.md). Memory: left to itself
+# DuckDB buffers a large INSERT in well over a GB it does not need; beyond the limit it writes or spills sooner.
+# Threads: the INSERT reads a transaction-local table in one scan; a second thread only added merge work.
 CBS_LOAD_MEMORY_LIMIT = "500MB"
+CBS_LOAD_THREADS = 1

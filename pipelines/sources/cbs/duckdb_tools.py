@@ -1,5 +1,5 @@
-"""DuckDB plumbing of the CBS loader: temporary tables from polars schemas, appending frames, and a memory
-limit lowered for one statement."""
+"""DuckDB plumbing of the CBS loader: temporary tables from polars schemas, appending frames, and settings
+(memory limit, threads) changed for one statement and set back."""
 
 from __future__ import annotations
 
@@ -58,3 +58,18 @@ def lowered_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> I
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute("RESET memory_limit" if was_default else f"SET memory_limit = '{current}'")
+
+
+@contextlib.contextmanager
+def fewer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iterator[None]:
+    """DuckDB's thread count lowered to ``threads`` (never raised; None: untouched) for the block, then set back."""
+    current = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    if threads is None or threads >= current:
+        yield
+        return
+    con.execute(f"SET threads = {int(threads)}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET threads = {int(current)}")

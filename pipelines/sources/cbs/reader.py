@@ -34,7 +34,7 @@ from pipelines.core.observations import OBSERVATION_SCHEMA, empty
 from pipelines.core.snapshots import Snapshot
 from pipelines.core.warehouse import replace_table
 from pipelines.sources.cbs import pages
-from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, append_frame, create_temp, lowered_memory_limit
+from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, append_frame, create_temp, fewer_threads, lowered_memory_limit
 from pipelines.sources.cbs.lookups import CELL_SCHEMA, COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
 from pipelines.sources.cbs.odata import tablemeta
 from pipelines.sources.cbs.tables import TABLES_FILE, TableSpec, normalise_title, table_spec
@@ -107,13 +107,13 @@ def _insert_sql(table: str, cells: str, combos: str, periods: str, constants: di
 
 
 def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
-                 memory_limit: str | None = policy.CBS_LOAD_MEMORY_LIMIT) -> int:
+                 memory_limit: str | None = policy.CBS_LOAD_MEMORY_LIMIT, threads: int | None = policy.CBS_LOAD_THREADS) -> int:
     """Append the capture's observations to ``table`` (observation columns); returns the row count. Runs in the
     caller's transaction: on an error nothing the caller has not committed stays.
 
     Two steps: the pages, a batch at a time, become compact cells (ids of their key combination and period,
     value, symbol status) in a temporary table while the lookups grow; then one INSERT joins it all, with
-    DuckDB's memory_limit lowered to ``memory_limit`` (None: left as it is)."""
+    DuckDB's memory_limit and threads lowered to ``memory_limit`` and ``threads`` (None: left as they are)."""
     meta = tablemeta.load(snapshot)
     spec = table_spec(meta.table_id)
     lookups = Lookups(spec, meta, _resolve_maps(spec, meta, snapshot), snapshot.id)
@@ -134,7 +134,7 @@ def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
             count += with_ids.height
         if count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
             before = _rows(con, table)
-            with lowered_memory_limit(con, memory_limit):
+            with lowered_memory_limit(con, memory_limit), fewer_threads(con, threads):
                 con.execute(_insert_sql(table, cells, combos, periods, constants), constants)
             if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
                 raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
