@@ -1,5 +1,5 @@
 """DuckDB plumbing of the CBS loader: temporary tables from polars schemas, appending frames, and settings
-(memory limit, threads) changed for one statement and set back."""
+(memory limit, threads, compression methods tried) changed for one statement and set back."""
 
 from __future__ import annotations
 
@@ -73,3 +73,21 @@ def fewer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iterat
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"SET threads = {int(current)}")
+
+
+@contextlib.contextmanager
+def skipped_compression(con: duckdb.DuckDBPyConnection, methods: tuple[str, ...]) -> Iterator[None]:
+    """Compression ``methods`` not tried while writing in the block (added to those already disabled), then the
+    setting as it was. Storage only: the values are the same, a column is stored with the next-best method."""
+    current = con.execute("SELECT current_setting('disabled_compression_methods')").fetchone()[0]
+    disabled = {m.strip().lower() for m in current.split(",") if m.strip()}
+    wanted = sorted(disabled | {m.lower() for m in methods})
+    if len(wanted) == len(disabled):
+        yield
+        return
+    con.execute(f"SET disabled_compression_methods = '{','.join(wanted)}'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET disabled_compression_methods = '{current}'")

@@ -34,7 +34,7 @@ from pipelines.core.observations import OBSERVATION_SCHEMA, empty
 from pipelines.core.snapshots import Snapshot
 from pipelines.core.warehouse import replace_table
 from pipelines.sources.cbs import pages
-from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, append_frame, create_temp, fewer_threads, lowered_memory_limit
+from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, append_frame, create_temp, fewer_threads, lowered_memory_limit, skipped_compression
 from pipelines.sources.cbs.lookups import CELL_SCHEMA, COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
 from pipelines.sources.cbs.odata import tablemeta
 from pipelines.sources.cbs.tables import TABLES_FILE, TableSpec, normalise_title, table_spec
@@ -134,7 +134,8 @@ def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
             count += with_ids.height
         if count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
             before = _rows(con, table)
-            with lowered_memory_limit(con, memory_limit), fewer_threads(con, threads):
+            with (lowered_memory_limit(con, memory_limit), fewer_threads(con, threads),
+                  skipped_compression(con, policy.CBS_LOAD_SKIP_COMPRESSION)):
                 con.execute(_insert_sql(table, cells, combos, periods, constants), constants)
             if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
                 raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
