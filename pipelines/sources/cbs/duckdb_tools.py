@@ -1,34 +1,16 @@
-"""DuckDB plumbing of the CBS loader: temporary tables from polars schemas, appending frames, and settings
-(memory limit, threads, compression methods tried) changed for one statement and set back."""
+"""DuckDB for the CBS loader: column types of polars dtypes, and the settings its one INSERT changes and sets
+back after (the memory limit, the compression methods tried)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-import uuid
 from collections.abc import Iterator
 
 import duckdb
 import polars as pl
 
 DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Date: "DATE"}
-
-
-def create_temp(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, pl.DataType]) -> None:
-    columns = ", ".join(f'"{c}" {DUCKDB_TYPES[t]}' for c, t in schema.items())
-    con.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
-
-
-def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Insert the rows of ``frame`` into ``table``, matching columns by name."""
-    if frame.height:
-        view = f"_cbs_incoming_{uuid.uuid4().hex}"
-        con.register(view, frame)
-        try:
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM "{view}"')
-        finally:
-            con.unregister(view)
-
 
 _SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGT]?i?B)\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -58,21 +40,6 @@ def lowered_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> I
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute("RESET memory_limit" if was_default else f"SET memory_limit = '{current}'")
-
-
-@contextlib.contextmanager
-def fewer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iterator[None]:
-    """DuckDB's thread count lowered to ``threads`` (never raised; None: untouched) for the block, then set back."""
-    current = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    if threads is None or threads >= current:
-        yield
-        return
-    con.execute(f"SET threads = {int(threads)}")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            con.execute(f"SET threads = {int(current)}")
 
 
 @contextlib.contextmanager

@@ -113,7 +113,7 @@ def page_frame(rows: pl.DataFrame, meta: tablemeta.CaptureMeta, file: str) -> pl
     )
 
 
-def compact_frames(snapshot: Snapshot, meta: tablemeta.CaptureMeta, min_rows: int = 200_000) -> Iterator[pl.DataFrame]:
+def compact_frames(snapshot: Snapshot, meta: tablemeta.CaptureMeta, min_rows: int = 50_000) -> Iterator[pl.DataFrame]:
     """The capture's cells in page order, pages gathered into frames of at least ``min_rows`` rows (the last
     may be smaller). Each page is verified and parsed only when its frame is needed."""
     batch: list[pl.DataFrame] = []

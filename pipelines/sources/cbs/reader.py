@@ -27,6 +27,7 @@ import uuid
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem, SourceFormatError
@@ -34,13 +35,14 @@ from pipelines.core.observations import OBSERVATION_SCHEMA, empty
 from pipelines.core.snapshots import Snapshot
 from pipelines.core.warehouse import replace_table
 from pipelines.sources.cbs import pages
-from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, append_frame, create_temp, fewer_threads, lowered_memory_limit, skipped_compression
-from pipelines.sources.cbs.lookups import CELL_SCHEMA, COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
+from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, lowered_memory_limit, skipped_compression
+from pipelines.sources.cbs.lookups import COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
 from pipelines.sources.cbs.odata import tablemeta
 from pipelines.sources.cbs.tables import TABLES_FILE, TableSpec, normalise_title, table_spec
 from pipelines.sources.common import readers
 
 READER = "cbs_odata_capture"
+ROW_GROUP = 122_880  # DuckDB's rows per row group: one Arrow batch each, a unit of parallel work
 
 
 def _resolve_maps(spec: TableSpec, meta: tablemeta.CaptureMeta, snapshot: Snapshot) -> list[Map]:
@@ -107,55 +109,48 @@ def _insert_sql(table: str, cells: str, combos: str, periods: str, constants: di
 
 
 def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
-                 memory_limit: str | None = policy.CBS_LOAD_MEMORY_LIMIT, threads: int | None = policy.CBS_LOAD_THREADS) -> int:
+                 memory_limit: str | None = policy.CBS_LOAD_MEMORY_LIMIT) -> int:
     """Append the capture's observations to ``table`` (observation columns); returns the row count. Runs in the
     caller's transaction: on an error nothing the caller has not committed stays.
 
     Two steps: the pages, a batch at a time, become compact cells (ids of their key combination and period,
-    value, symbol status) in a temporary table while the lookups grow; then one INSERT joins it all, with
-    DuckDB's memory_limit and threads lowered to ``memory_limit`` and ``threads`` (None: left as they are)."""
+    value, symbol status: about 40 bytes a cell, kept as Arrow) while the lookups grow; then one INSERT joins it
+    all, with DuckDB's memory_limit lowered to ``memory_limit`` (None: left as it is). The cells are handed to
+    DuckDB in row-group-sized Arrow batches, which its threads scan, join and write in parallel."""
     meta = tablemeta.load(snapshot)
     spec = table_spec(meta.table_id)
     lookups = Lookups(spec, meta, _resolve_maps(spec, meta, snapshot), snapshot.id)
+    cells, combos, periods = [], [], []
+    for frame in pages.compact_frames(snapshot, meta):
+        with_ids, new_combos, new_periods = lookups.add(frame)
+        cells += [b for part in with_ids.iter_slices(ROW_GROUP) for b in part.to_arrow().to_batches()]
+        combos.append(new_combos)
+        periods.append(new_periods)
+    count = sum(b.num_rows for b in cells)
+    if not count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
+        return 0
     constants = _constants(snapshot, meta)
-    tag = uuid.uuid4().hex
-    temps = {"cells": (f"_cbs_cells_{tag}", CELL_SCHEMA), "combos": (f"_cbs_combos_{tag}", COMBO_SCHEMA),
-             "periods": (f"_cbs_periods_{tag}", PERIOD_SCHEMA)}
-    for name, schema in temps.values():
-        create_temp(con, name, schema)
-    (cells, _), (combos, _), (periods, _) = temps.values()
+    views = {"cells": pa.Table.from_batches(cells), "combos": pl.concat(combos).to_arrow(), "periods": pl.concat(periods).to_arrow()}
+    names = {k: f"_cbs_{k}_{uuid.uuid4().hex}" for k in views}
+    before = _rows(con, table)
     try:
-        count = 0
-        for frame in pages.compact_frames(snapshot, meta):
-            with_ids, new_combos, new_periods = lookups.add(frame)
-            append_frame(con, cells, with_ids)
-            append_frame(con, combos, new_combos)
-            append_frame(con, periods, new_periods)
-            count += with_ids.height
-        if count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
-            before = _rows(con, table)
-            with (lowered_memory_limit(con, memory_limit), fewer_threads(con, threads),
-                  skipped_compression(con, policy.CBS_LOAD_SKIP_COMPRESSION)):
-                con.execute(_insert_sql(table, cells, combos, periods, constants), constants)
-            if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
-                raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
-                                   [Problem("the insert did not add one row per cell", file=snapshot.id)],
-                                   hint="a defect in the loader or in DuckDB; nothing was committed. Report it with this message.")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):  # the caller rolls back; a failed transaction refuses DROP
-            _drop(con, temps)
-        raise
-    _drop(con, temps)
+        for key, view in views.items():
+            con.register(names[key], view)
+        with lowered_memory_limit(con, memory_limit), skipped_compression(con, policy.CBS_LOAD_SKIP_COMPRESSION):
+            con.execute(_insert_sql(table, names["cells"], names["combos"], names["periods"], constants), constants)
+    finally:
+        for name in names.values():
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
+    if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
+        raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
+                           [Problem("the insert did not add one row per cell", file=snapshot.id)],
+                           hint="a defect in the loader or in DuckDB; nothing was committed. Report it with this message.")
     return count
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-
-
-def _drop(con: duckdb.DuckDBPyConnection, temps: dict) -> None:
-    for name, _ in temps.values():
-        con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def read_capture(snapshot: Snapshot) -> pl.DataFrame:
