@@ -28,8 +28,8 @@ from pipelines.sources.cbs.odata.transport import RetryPolicy, Transport
 from pipelines.sources.cbs.reader import _resolve_maps, load_capture, read_capture
 from pipelines.sources.cbs.tables import TableSpec, table_spec
 from pipelines.sources.common import readers
-from tests.fakes.cbs_odata import (FakeCbs, FakeDim, FakeMeasure, FakeTable, big_table, immigrants_by_motive, quarters,
-                                  vacancies_by_sector)
+from tests.fakes.cbs_odata import FakeCbs, FakeTable, big_table, immigrants_by_motive, vacancies_by_sector
+from tests.test_cbs_reader import _tension_parts
 
 NIL = ("-", "–")
 V4_ATTRIBUTES = {"none": None, "missing": "missing", "impossible": "missing", "confidential": "secret", "secret": "secret"}
@@ -193,22 +193,6 @@ def _loaded(snapshot: Snapshot, tmp_path) -> pl.DataFrame:
         df = con.table("raw_cbs__observations").pl()
     assert n == df.height
     return df
-
-
-def _tension_parts():
-    sa = [("F100001", "Seizoengecorrigeerde cijfers", None), ("F100002", "Ongecorrigeerde cijfers", None)]
-    periods = quarters(2029, 2030, 2030, annual=False)
-    unemployed = FakeTable("85224NED", "Arbeidsdeelname; synthetisch", "2031-02-14T02:00:00",
-                           [FakeDim("SeizoenEnWerkdagcorrectie", "Seizoen- en werkdagcorrectie", sa),
-                            FakeDim("Perioden", "Perioden", periods, "TimeDimension")],
-                           [FakeMeasure("WerklozeBeroepsbevolking_9", "Werkloze beroepsbevolking", "x 1 000", 0),
-                            FakeMeasure("Werkloosheidspercentage_25", "Werkloosheidspercentage", "%", 1),
-                            FakeMeasure("WerkzameBeroepsbevolking_3", "Werkzame beroepsbevolking", "x 1 000", 0)])
-    vacancies = FakeTable("84545NED", "Vacatures; synthetisch", "2031-02-14T02:00:00",
-                          [FakeDim("Perioden", "Perioden", periods, "TimeDimension")],
-                          [FakeMeasure(f"Vacatures_{i}", t, "x 1 000", 1, group="Vacatures seizoengecorrigeerd")
-                           for i, t in enumerate(["openstaand", "ontstaan", "vervuld"], 1)])
-    return unemployed, vacancies
 
 
 def _cases():

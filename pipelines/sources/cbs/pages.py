@@ -5,7 +5,8 @@ only those verified bytes are parsed. Parsing uses polars' JSON reader with the 
 (no Python object per row). A page that reader cannot take as it is (a value of an unexpected type, a
 number out of range, bytes that are not UTF-8 JSON, an empty row object) is parsed again the slow way,
 ``json.loads`` + ``pl.from_dicts(strict=False)``, which is what the reader always did: the result never
-depends on which of the two parsed a page.
+depends on which of the two parsed a page. (One exception: a row object naming the same field twice, which
+JSON leaves undefined and OData does not send: polars keeps the first value, ``json`` the last.)
 
 A compact frame has the columns ``source_row`` (row id + 1), ``k0`` .. ``k<n>`` (the keys of the table's
 dimensions in ``CaptureMeta.dimensions`` order, padding stripped; positional names so that no dimension name
