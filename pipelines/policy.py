@@ -50,3 +50,10 @@ CBS_BACKOFF_MAX = 30.0
 CBS_MAX_CONCURRENCY = 4
 # A paged resource with more pages than this is refused (a server that keeps sending nextLinks).
 CBS_MAX_PAGES = 20_000
+# DuckDB settings for the one INSERT that loads a CBS capture into its raw table (pipelines/sources/cbs/reader.py),
+# for that statement only, then set back (benchmarks/RESULTS.md). Memory (lowered, never raised): left to itself
+# DuckDB buffers a large INSERT in well over a GB it does not need; beyond the limit it writes or spills sooner.
+# Compression: FSST is never chosen for these columns (short, few distinct values per row group: dictionary
+# wins), yet trying it cost ~8% of the load; the file is the same size without it.
+CBS_LOAD_MEMORY_LIMIT = "300MB"
+CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")

@@ -140,3 +140,17 @@ def test_unmapped_table_gets_generated_indicator_ids(tmp_path):
     assert set(df["indicator_id"]) == {"cbs_12345ned_openstaandevacatures_1", "cbs_12345ned_ontstanevacatures_2",
                                        "cbs_12345ned_vervuldevacatures_3"}
     assert df.filter(pl.col("breakdown") == "").height == 3 * 20  # T001081 is a total by the T+6 digits rule
+
+
+def test_capture_copies_pages_where_they_cannot_be_linked(tmp_path, monkeypatch):
+    """Pages are hard-linked from the work area into the capture; across file systems they are copied."""
+    import os
+
+    def no_link(source, target):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    with FakeCbs([vacancies_by_sector()], page_size=50) as cbs:
+        result = _capture(cbs, tmp_path, table_spec("80472NED"))
+    snap = SnapshotStore(tmp_path / "store").read(result.snapshot_id)
+    assert len(snap.members) == result.pages and result.rows == vacancies_by_sector().row_count

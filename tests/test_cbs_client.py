@@ -91,3 +91,18 @@ def test_concurrency_is_bounded():
             url = Endpoints.resolve(cbs.base_url).v3_api("80472NED", "TableInfos")
             list(pool.map(lambda _: t.get_json(url), range(8)))
     assert peak[0] == 2
+
+
+def test_bodies_are_parsed_as_json_would_parse_them():
+    import hashlib
+    import json
+
+    from pipelines.sources.cbs.odata.transport import Page, parse_json
+
+    for body in [b'{"value": [{"ID": 1, "T": "\\u00e9"}], "odata.nextLink": "http://x/?$skiptoken=1"}',
+                 b'\xef\xbb\xbf{"value": []}', b'{"v": NaN}', b'[1, 2.5, null, true]']:
+        assert repr(parse_json(body)) == repr(json.loads(body))
+    with pytest.raises(ValueError):
+        parse_json(b'{"value": [{"ID": 1}')
+    page = Page("http://x", b"{}", {})
+    assert page.sha256 == hashlib.sha256(b"{}").hexdigest()

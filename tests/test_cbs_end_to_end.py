@@ -43,6 +43,11 @@ def test_fetch_then_build_lands_every_page_in_the_observations(tmp_path):
             "FROM stg_cbs__observations WHERE how_obtained = 'api_capture' AND indicator_id = 'vacatures_openstaand' "
             "AND breakdown = '' ORDER BY period_code").fetchall()
         n = con.execute("SELECT count(*) FROM stg_cbs__observations WHERE how_obtained = 'api_capture'").fetchone()[0]
+        raw_rows, raw_indicators = con.execute(
+            "SELECT count(*), count(DISTINCT indicator_id) FROM raw_cbs__observations").fetchone()
+    # the capture was streamed into the raw table next to the transcriptions; the asset's metadata counts both
+    meta = out.asset_materializations_for_node("raw_cbs__observations")[0].metadata
+    assert meta["dagster/row_count"].value == raw_rows and meta["indicators"].value == raw_indicators
     assert n == table.row_count * 3, "every row of every page"
     by_period = {r[0]: r for r in rows}
     assert len(by_period) == 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -32,19 +32,26 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame) -> int:
-    """Create or replace table ``name`` with the rows of ``df`` (atomically, in one transaction)."""
+def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame,
+                  append: Sequence[Callable[[duckdb.DuckDBPyConnection, str], int]] = ()) -> int:
+    """Create or replace table ``name`` with the rows of ``df`` (atomically, in one transaction); then, in the
+    same transaction, each of ``append`` adds rows (``fill(con, name)`` -> rows added: streaming loaders).
+    Returns the number of rows written."""
     con.register("_incoming", df.to_arrow())
     try:
         con.execute("BEGIN")
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        # An empty frame makes the table WITH NO DATA rather than appending zero rows: DuckDB 1.5.6 silently loses
+        # the rows of a large INSERT that follows a zero-row append in the same transaction (docs/cbs.md).
+        no_data = "" if df.height else " WITH NO DATA"
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming{no_data}')
+        added = sum(fill(con, name) for fill in append)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("_incoming")
-    return df.height
+    return df.height + added
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -12,37 +12,40 @@ One row per figure (cell), in the observation shape every source lands in:
 - ``vintage``: the table's Modified date; ``source_row``: the row id in the data set + 1;
 - ``indicator_id``: from ``tables.yaml``, else ``cbs_<table>_<measure>``.
 
-Built column-wise with polars (a million-row table loads in seconds); every page's bytes are verified
-against the manifest before they are parsed.
+How (the observations are never one big frame; numbers in benchmarks/RESULTS.md): pages are verified and
+parsed a batch at a time into compact cells (``pages``); what depends only on a key (labels, breakdown,
+periods) is worked out once per distinct key (``lookups``); DuckDB joins the two and adds the provenance that is
+the same for every row of the capture (snapshot, sha256, URL, title, ...) as constants, appending straight into
+the target table (``load_capture``: the streaming loader the raw asset uses). ``read_capture`` gives the same
+rows as a polars frame (``readers.read``; tests, small captures).
 """
 
 from __future__ import annotations
 
-import json
-import re
+import contextlib
+import uuid
 
+import duckdb
 import polars as pl
+import pyarrow as pa
 
-from pipelines.core.errors import Problem, SourceFormatError
-from pipelines.core.observations import OBSERVATION_SCHEMA, breakdown_key, empty
-from pipelines.core.periods import parse_period
+from pipelines import policy
+from pipelines.core.errors import MonitorError, Problem, SourceFormatError
+from pipelines.core.observations import OBSERVATION_SCHEMA, empty
 from pipelines.core.snapshots import Snapshot
+from pipelines.core.warehouse import replace_table
+from pipelines.sources.cbs import pages
+from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, lowered_memory_limit, skipped_compression
+from pipelines.sources.cbs.lookups import COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
 from pipelines.sources.cbs.odata import tablemeta
-from pipelines.sources.cbs.tables import TABLES_FILE, MeasureMap, TableSpec, normalise_title, table_spec
+from pipelines.sources.cbs.tables import TABLES_FILE, TableSpec, normalise_title, table_spec
 from pipelines.sources.common import readers
 
 READER = "cbs_odata_capture"
-NIL = ("-", "–")
-# v4 ValueAttribute -> status. Only 'None' (a plain value) is confirmed in stored material; the others are
-# the names CBS is understood to use [knowledge]. An unknown attribute is kept, lower-cased, for staging.
-V4_ATTRIBUTES = {"none": None, "missing": "missing", "impossible": "missing", "confidential": "secret", "secret": "secret"}
+ROW_GROUP = 122_880  # DuckDB's rows per row group: one Arrow batch each, a unit of parallel work
 
 
-def generated_indicator(table_id: str, measure: str) -> str:
-    return re.sub(r"[^a-z0-9_]+", "_", f"cbs_{table_id}_{measure}".lower()).strip("_")
-
-
-def _resolve_maps(spec: TableSpec, meta: tablemeta.CaptureMeta, snapshot: Snapshot) -> list[tuple[MeasureMap, str, dict[str, str]]]:
+def _resolve_maps(spec: TableSpec, meta: tablemeta.CaptureMeta, snapshot: Snapshot) -> list[Map]:
     """Each configured measure map with its measure key and where-keys found in this capture."""
     problems, out = [], []
     dims = {d.key: d for d in meta.dimensions}
@@ -81,115 +84,10 @@ def _resolve_maps(spec: TableSpec, meta: tablemeta.CaptureMeta, snapshot: Snapsh
     return out
 
 
-def _page_frame(rows: list[dict], meta: tablemeta.CaptureMeta, file: str) -> pl.DataFrame:
-    """One data page -> long frame: row id, stripped dimension keys, time code, measure, value, symbol status."""
-    dim_keys = [d.key for d in meta.dimensions]
-    if meta.api == "v4":
-        schema = {"Id": pl.Int64, "Measure": pl.String, "ValueAttribute": pl.String, "Value": pl.Float64} | {d: pl.String for d in dim_keys}
-        df = pl.from_dicts(rows, schema=schema, strict=False) if rows else pl.DataFrame(schema=schema)
-        attr = df["ValueAttribute"].str.to_lowercase()
-        status = attr.replace_strict(V4_ATTRIBUTES, default=attr, return_dtype=pl.String)
-        return df.select(
-            (pl.col("Id") + 1).alias("source_row"),
-            *[pl.col(d).str.strip_chars_end().alias(d) for d in dim_keys],
-            pl.col("Measure").alias("measure"),
-            pl.col("Value").alias("value"),
-            status.alias("symbol_status"),
-        )
-    typed = meta.data_set != "UntypedDataSet"
-    measures = list(meta.measures)
-    schema = {"ID": pl.Int64} | {d: pl.String for d in dim_keys} | {m: (pl.Float64 if typed else pl.String) for m in measures}
-    df = pl.from_dicts(rows, schema=schema, strict=False) if rows else pl.DataFrame(schema=schema)
-    long = df.unpivot(index=["ID", *dim_keys], on=measures, variable_name="measure", value_name="raw")
-    if typed:
-        value, symbol = pl.col("raw"), pl.when(pl.col("raw").is_null()).then(pl.lit("missing"))
-    else:
-        text = pl.col("raw").str.strip_chars()
-        number = text.str.strip_chars_end("*").cast(pl.Float64, strict=False)
-        value = pl.when(text.is_in(NIL)).then(0.0).otherwise(number)
-        symbol = (pl.when(text.is_null() | text.is_in([".", ""])).then(pl.lit("missing"))
-                  .when(text == "x").then(pl.lit("secret"))
-                  .when(text.str.ends_with("*") & number.is_not_null()).then(pl.lit("voorlopig")))
-        bad = long.filter(text.is_not_null() & ~text.is_in([".", "", "x", *NIL]) & number.is_null()).head(3)
-        if bad.height:
-            raise SourceFormatError(f"{file}: value is neither a number nor a CBS symbol",
-                                    [Problem("not a number or symbol", file=file, field=r["measure"], row=r["ID"] + 1, value=r["raw"])
-                                     for r in bad.to_dicts()])
-    return long.select(
-        (pl.col("ID") + 1).alias("source_row"),
-        *[pl.col(d).str.strip_chars_end().alias(d) for d in dim_keys],
-        "measure", value.alias("value"), symbol.alias("symbol_status"),
-    )
-
-
-def read_capture(snapshot: Snapshot) -> pl.DataFrame:
-    meta = tablemeta.load(snapshot)
-    spec = table_spec(meta.table_id)
-    maps = _resolve_maps(spec, meta, snapshot)
-    time, others = meta.time, meta.others
-    frames = [_page_frame(rows, meta, f"{snapshot.id} -> {name}") for name, rows in tablemeta.data_pages(snapshot, meta)]
-    if not frames:
-        return empty()
-    long = pl.concat(frames)
-    if long.is_empty():
-        return empty()
-
-    unknown_measures = set(long["measure"].unique()) - set(meta.measures)
-    if unknown_measures:
-        raise SourceFormatError(f"{snapshot.id}: data has measures its metadata does not describe",
-                                [Problem("unknown measure", file=snapshot.id, value=m) for m in sorted(unknown_measures)])
-
-    # Which map (if any) each row falls under: first matching entry wins.
-    idx = pl.lit(-1, dtype=pl.Int32)
-    for i, (_, key, where) in reversed(list(enumerate(maps))):
-        cond = pl.col("measure") == key
-        for dim, code in where.items():
-            cond = cond & (pl.col(dim) == code)
-        idx = pl.when(cond).then(pl.lit(i, dtype=pl.Int32)).otherwise(idx)
-    long = long.with_columns(idx.alias("map_idx"))
-
-    # Breakdown, dimension keys and labels: computed once per distinct combination, then joined.
-    combo_cols = [d.key for d in others]
-    combos = long.select(*combo_cols, "map_idx").unique() if combo_cols else long.select("map_idx").unique()
-    combo_rows = []
-    for c in combos.iter_rows(named=True):
-        keys = {d.key: c[d.key] or "" for d in others}
-        labels = {d.key: (d.codes[keys[d.key]].title if keys[d.key] in d.codes else keys[d.key]) for d in others}
-        fixed = set(maps[c["map_idx"]][2]) if c["map_idx"] >= 0 else set()
-        shown = {k: v for k, v in keys.items() if k not in fixed and not spec.is_total(k, v)}
-        combo_rows.append({**{k: c[k] for k in combo_cols}, "map_idx": c["map_idx"], "breakdown": breakdown_key(shown),
-                           "dimensions": json.dumps(keys, ensure_ascii=False, sort_keys=True),
-                           "dimension_labels": json.dumps(labels, ensure_ascii=False, sort_keys=True)})
-    combo_schema = {k: pl.String for k in combo_cols} | {"map_idx": pl.Int32, "breakdown": pl.String,
-                                                         "dimensions": pl.String, "dimension_labels": pl.String}
-    long = long.join(pl.DataFrame(combo_rows, schema=combo_schema), on=[*combo_cols, "map_idx"], how="left", nulls_equal=True)
-
-    # Periods: parsed once per code; label and status from the time dimension's codes.
-    period_rows = []
-    for code in long[time.key].unique().to_list():
-        try:
-            p = parse_period(code or "")
-        except ValueError as exc:
-            raise SourceFormatError(f"{snapshot.id}: bad period code", [Problem(str(exc), file=snapshot.id, field=time.key, value=code)]) from exc
-        c = time.codes.get(code or "")
-        period_rows.append({time.key: code, "period_code": p.code, "period_type": p.type, "period_start": p.start,
-                            "period_end": p.end, "period_label": c.title if c and c.title else p.label,
-                            "period_status": (c.status or "").strip().lower() or None if c else None})
-    periods = pl.DataFrame(period_rows, schema={time.key: pl.String, "period_code": pl.String, "period_type": pl.String,
-                                                "period_start": pl.Date, "period_end": pl.Date, "period_label": pl.String,
-                                                "period_status": pl.String})
-    long = long.join(periods, on=time.key, how="left")
-
-    measures = pl.DataFrame([{"measure": m.key, "measure_label": m.label, "unit": m.unit, "decimals": m.decimals}
-                             for m in meta.measures.values()],
-                            schema={"measure": pl.String, "measure_label": pl.String, "unit": pl.String, "decimals": pl.Int32})
-    long = long.join(measures, on="measure", how="left")
-
-    indicator_of = {i: m.indicator_id for i, (m, _, _) in enumerate(maps)}
-    generated = pl.lit(f"cbs_{meta.table_id}_".lower()) + pl.col("measure").str.to_lowercase().str.replace_all(r"[^a-z0-9_]+", "_")
-    indicator = pl.col("map_idx").replace_strict(indicator_of, default=None, return_dtype=pl.String)
+def _constants(snapshot: Snapshot, meta: tablemeta.CaptureMeta) -> dict[str, object]:
+    """Observation columns that are the same for every row of the capture."""
     origin = snapshot.origin
-    consts = {
+    return {
         "source_id": "cbs", "dataset_id": meta.table_id, "value_qualifier": None, "value_lower": None, "value_upper": None,
         "vintage": meta.modified[:10], "snapshot_id": snapshot.id, "snapshot_sha256": snapshot.sha256,
         "publisher": origin["producer"], "document_title": origin["title"], "url": origin["url"],
@@ -197,12 +95,72 @@ def read_capture(snapshot: Snapshot) -> pl.DataFrame:
         "published": str(origin["published"]), "quote": None, "how_obtained": origin["obtained"],
         "confidence": origin.get("confidence"),
     }
-    out = long.with_columns(
-        pl.coalesce(indicator, generated).alias("indicator_id"),
-        pl.coalesce("symbol_status", "period_status", pl.lit("published")).alias("status"),
-        *[pl.lit(v).alias(k) for k, v in consts.items()],
-    )
-    return out.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()])
+
+
+def _insert_sql(table: str, cells: str, combos: str, periods: str, constants: dict) -> str:
+    """Cells joined to their lookups, constants as typed parameters, appended to ``table`` by column name."""
+    const = [f'CAST(${name} AS {DUCKDB_TYPES[OBSERVATION_SCHEMA[name]]}) AS "{name}"' for name in constants]
+    combo = [f'k."{a}"' for a in COMBO_SCHEMA if a != COMBO]
+    period = [f'p."{a}"' for a in PERIOD_SCHEMA if a not in (PERIOD, TIME, "period_status")]
+    return (f'INSERT INTO "{table}" BY NAME SELECT {", ".join(const + combo + period)}, c.value, c.source_row, '
+            "coalesce(c.symbol_status, p.period_status, 'published') AS status "
+            f'FROM "{cells}" c LEFT JOIN "{combos}" k ON c."{COMBO}" = k."{COMBO}" '
+            f'LEFT JOIN "{periods}" p ON c."{PERIOD}" = p."{PERIOD}"')
+
+
+def load_capture(snapshot: Snapshot, con: duckdb.DuckDBPyConnection, table: str,
+                 memory_limit: str | None = policy.CBS_LOAD_MEMORY_LIMIT) -> int:
+    """Append the capture's observations to ``table`` (observation columns); returns the row count. Runs in the
+    caller's transaction: on an error nothing the caller has not committed stays.
+
+    Two steps: the pages, a batch at a time, become compact cells (ids of their key combination and period,
+    value, symbol status: about 40 bytes a cell, kept as Arrow) while the lookups grow; then one INSERT joins it
+    all, with DuckDB's memory_limit lowered to ``memory_limit`` (None: left as it is). The cells are handed to
+    DuckDB in row-group-sized Arrow batches, which its threads scan, join and write in parallel."""
+    meta = tablemeta.load(snapshot)
+    spec = table_spec(meta.table_id)
+    lookups = Lookups(spec, meta, _resolve_maps(spec, meta, snapshot), snapshot.id)
+    cells, combos, periods = [], [], []
+    for frame in pages.compact_frames(snapshot, meta):
+        with_ids, new_combos, new_periods = lookups.add(frame)
+        cells += [b for part in with_ids.iter_slices(ROW_GROUP) for b in part.to_arrow().to_batches()]
+        combos.append(new_combos)
+        periods.append(new_periods)
+    count = sum(b.num_rows for b in cells)
+    if not count:  # never a zero-row INSERT: DuckDB 1.5.6 then loses the rows of a later large one (docs/cbs.md)
+        return 0
+    constants = _constants(snapshot, meta)
+    views = {"cells": pa.Table.from_batches(cells), "combos": pl.concat(combos).to_arrow(), "periods": pl.concat(periods).to_arrow()}
+    names = {k: f"_cbs_{k}_{uuid.uuid4().hex}" for k in views}
+    before = _rows(con, table)
+    try:
+        for key, view in views.items():
+            con.register(names[key], view)
+        with lowered_memory_limit(con, memory_limit), skipped_compression(con, policy.CBS_LOAD_SKIP_COMPRESSION):
+            con.execute(_insert_sql(table, names["cells"], names["combos"], names["periods"], constants), constants)
+    finally:
+        for name in names.values():
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
+    if (inserted := _rows(con, table) - before) != count:  # never a property of the data: stop, loudly
+        raise MonitorError(f"{snapshot.id}: {count} cells, but {inserted} observations arrived in {table}",
+                           [Problem("the insert did not add one row per cell", file=snapshot.id)],
+                           hint="a defect in the loader or in DuckDB; nothing was committed. Report it with this message.")
+    return count
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def read_capture(snapshot: Snapshot) -> pl.DataFrame:
+    """The capture's observations as one polars frame (the observation schema); same rows as ``load_capture``."""
+    with duckdb.connect() as con:  # in memory: no memory_limit, which would spill into ./.tmp
+        replace_table(con, "observations", empty())
+        load_capture(snapshot, con, "observations", memory_limit=None)
+        df = con.table("observations").pl()
+    return df.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()])
 
 
 readers.register(READER, read_capture)
+readers.register_loader(READER, load_capture)

@@ -1,8 +1,11 @@
 """Asset factories shared by all sources: the snapshot manifest and one raw observations table per source."""
 
 
-import polars as pl
+from collections.abc import Callable
+
 import dagster as dg
+import duckdb
+import polars as pl
 
 from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem
@@ -16,34 +19,46 @@ _ORIGIN_COLUMNS = ["producer", "title", "url", "published", "retrieved", "vintag
                    "obtained", "obtained_detail", "confidence", "notes"]
 
 
-def observation_metadata(df: pl.DataFrame, snapshot_ids: list[str]) -> dict:
-    periods = df.filter(pl.col("period_start").is_not_null())
+def observation_metadata(con: duckdb.DuckDBPyConnection, table: str, snapshot_ids: list[str]) -> dict:
+    """Metadata of a written raw observations table, computed in DuckDB (the rows are not read back)."""
+    rows, indicators, periods, first, last = con.execute(
+        "SELECT count(*), count(DISTINCT indicator_id) + (count(*) > count(indicator_id))::INTEGER, "
+        "count(*) FILTER (WHERE period_start IS NOT NULL), min(period_code) FILTER (WHERE period_start IS NOT NULL), "
+        f'max(period_code) FILTER (WHERE period_start IS NOT NULL) FROM "{table}"').fetchone()
+    publishers = sorted(r[0] for r in con.execute(f'SELECT DISTINCT publisher FROM "{table}" WHERE publisher IS NOT NULL').fetchall())
     return {
-        "dagster/row_count": dg.MetadataValue.int(df.height),
-        "indicators": dg.MetadataValue.int(df["indicator_id"].n_unique()),
-        "periods_covered": dg.MetadataValue.text(
-            f"{periods['period_code'].min()} .. {periods['period_code'].max()}" if periods.height else "none"
-        ),
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "indicators": dg.MetadataValue.int(indicators),
+        "periods_covered": dg.MetadataValue.text(f"{first} .. {last}" if periods else "none"),
         "snapshots": dg.MetadataValue.md("\n".join(f"- `{s}`" for s in snapshot_ids) or "none"),
-        "publishers": dg.MetadataValue.md("\n".join(f"- {p}" for p in sorted(set(df["publisher"].drop_nulls()))) or "none"),
-        "origins": dg.MetadataValue.md(_origins_md(df)),
-        "confidence": dg.MetadataValue.json(
-            {r["confidence"] or "unknown": r["len"] for r in df.group_by("confidence").len().iter_rows(named=True)}),
+        "publishers": dg.MetadataValue.md("\n".join(f"- {p}" for p in publishers) or "none"),
+        "origins": dg.MetadataValue.md(_origins_md(con, table)),
+        "confidence": dg.MetadataValue.json({c or "unknown": n for c, n in con.execute(
+            f'SELECT confidence, count(*) FROM "{table}" GROUP BY ALL ORDER BY ALL').fetchall()}),
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name, str(dtype)) for name, dtype in OBSERVATION_SCHEMA.items()]
         ),
     }
 
 
-def _origins_md(df: pl.DataFrame) -> str:
+def _origins_md(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """One line per document the rows come from: publisher, title, URL, date, confidence, row count."""
-    if df.is_empty():
+    docs = con.execute(f'''SELECT publisher, document_title, url, published, confidence, count(*) FROM "{table}"
+                           GROUP BY ALL ORDER BY publisher, published, document_title''').fetchall()
+    if not docs:
         return "none"
-    docs = (df.group_by("publisher", "document_title", "url", "published", "confidence")
-            .len().sort("publisher", "published"))
     return "| publisher | document | published | confidence | rows |\n|---|---|---|---|---|\n" + "\n".join(
-        f"| {r['publisher']} | [{r['document_title']}]({r['url']}) | {r['published']} | {r['confidence']} | {r['len']} |"
-        for r in docs.iter_rows(named=True))
+        f"| {publisher} | [{title}]({url}) | {published} | {confidence} | {n} |"
+        for publisher, title, url, published, confidence, n in docs)
+
+
+def _streamed(context: dg.AssetExecutionContext, load: readers.Loader, snapshot) -> Callable[[duckdb.DuckDBPyConnection, str], int]:
+    """A streaming reader's load of one snapshot, for ``replace_table(append=...)``."""
+    def fill(con: duckdb.DuckDBPyConnection, table: str) -> int:
+        n = load(snapshot, con, table)
+        context.log.info(f"{snapshot.id}: {n} observations (streamed into {table})")
+        return n
+    return fill
 
 
 @dg.asset(
@@ -101,19 +116,23 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
     @_raw_table_asset(name, source_id, description)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         store = snapshots.store
-        frames, ids = [], []
+        frames, ids, streamed = [], [], []
         for prefix in prefixes:
             for snapshot in store.under(prefix):
                 if not snapshot.layout.get("reader") or readers.is_reference(snapshot):
                     continue  # raw capture pages a directory-level reader consumes; reference tables
+                ids.append(snapshot.id)
+                if (load := readers.loader(snapshot)) is not None:  # large: streamed into the table, no frame
+                    streamed.append(_streamed(context, load, snapshot))
+                    continue
                 df = readers.read(snapshot)
                 context.log.info(f"{snapshot.id}: {df.height} observations")
                 frames.append(df)
-                ids.append(snapshot.id)
         df = pl.concat(frames) if frames else empty()
         with warehouse.connect() as con:
-            replace_table(con, name, df)
-        return dg.MaterializeResult(metadata=observation_metadata(df, ids))
+            replace_table(con, name, df, append=streamed)
+            metadata = observation_metadata(con, name, ids)
+        return dg.MaterializeResult(metadata=metadata)
 
     return _raw
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import polars as pl
 
 from pipelines.core.errors import Problem, SourceFormatError
@@ -65,3 +66,19 @@ def read(snapshot: Snapshot) -> pl.DataFrame:
 def read_reference(snapshot: Snapshot) -> pl.DataFrame:
     """The reference table in ``snapshot`` (typed columns as its layout declares, plus its origin)."""
     return _lookup(snapshot, REFERENCE_READERS)(snapshot)
+
+
+# Optional streaming (readers of large snapshots, e.g. API captures): a loader appends the snapshot's
+# observations straight into an existing DuckDB table with the observation columns, in the caller's
+# transaction, and returns the row count. The raw asset uses it instead of the reader's one big frame;
+# ``read`` still gives the same rows as a frame.
+Loader = Callable[[Snapshot, duckdb.DuckDBPyConnection, str], int]
+LOADERS: dict[str, Loader] = {}
+
+
+def register_loader(name: str, loader: Loader) -> None:
+    LOADERS[name] = loader
+
+
+def loader(snapshot: Snapshot) -> Loader | None:
+    return LOADERS.get(snapshot.layout.get("reader") or "")

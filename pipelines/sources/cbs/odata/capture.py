@@ -15,6 +15,7 @@ store's own checks, and renamed into place in one step. A failed fetch leaves th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import uuid
@@ -27,12 +28,12 @@ from pathlib import Path
 import yaml
 
 from pipelines.core.errors import Problem
-from pipelines.core.snapshots import MANIFEST_NAME, SIDECAR_SUFFIX, SnapshotStore, sha256_bytes, write_sidecar
+from pipelines.core.snapshots import MANIFEST_NAME, SIDECAR_SUFFIX, SnapshotStore, write_sidecar
 from pipelines.sources.cbs.odata import v3, v4
 from pipelines.sources.cbs.odata.endpoints import Endpoints
 from pipelines.sources.cbs.odata.paging import follow, rows
 from pipelines.sources.cbs.odata.resources import Resource
-from pipelines.sources.cbs.odata.transport import CbsFetchError, Page, Transport
+from pipelines.sources.cbs.odata.transport import CbsFetchError, Page, Transport, parse_json
 from pipelines.sources.cbs.odata.workarea import WorkArea
 from pipelines.sources.cbs.tables import TableSpec
 
@@ -73,6 +74,17 @@ def _slug(stamp: str) -> str:
     return "".join(c for c in stamp if c.isalnum())[:15] or "unknown"
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    """The work area's page into the capture: a hard link where both are on one file system (the bytes are not
+    written a second time), else a copy. Work-area pages are never changed in place (content-addressed, written
+    whole under a temporary name and renamed), so the link is the bytes as received; the assembled capture is
+    verified with the store's own checks before it is renamed into place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def _existing_capture(table_dir: Path, key: dict) -> str | None:
     """The folder of a capture of the same table version (same Modified and filter, whatever the API), if any:
     a second one would put every figure twice into raw_cbs__observations."""
@@ -100,14 +112,15 @@ class _Fetcher:
         self._lock = threading.Lock()
 
     def get(self, url: str) -> Page:
-        if self.area is not None and (data := self.area.cached(url)) is not None:
+        if self.area is not None and (cached := self.area.cached(url)) is not None:
             self.reused += 1
-            return Page(url, data, json.loads(data))
+            data, sha = cached
+            return Page(url, data, parse_json(data), sha)
         page = self.transport.get_json(url)
         if self.area is not None:
-            self.area.put(url, page.data)
+            self.area.put(url, page.data, page.sha256)
         else:
-            self.kept[sha256_bytes(page.data)] = page.data
+            self.kept[page.sha256] = page.data
         return page
 
     def resource(self, res: Resource) -> list:
@@ -123,7 +136,7 @@ class _Fetcher:
             pages = follow(res.url, self.get, label)
         for number, page in enumerate(pages):
             page_rows = [page.body] if res.single else rows(page, label)
-            record = _PageRecord(res.name, res.role, number, page.url, sha256_bytes(page.data), len(page.data), len(page_rows))
+            record = _PageRecord(res.name, res.role, number, page.url, page.sha256, len(page.data), len(page_rows))
             if res.role != "data":
                 out.extend(page_rows)
             with self._lock:
@@ -169,7 +182,7 @@ def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoint
     area = WorkArea(Path(work_dir) / "cbs_capture" / table_id, key)
     fetcher = _Fetcher(transport, area, table_id, progress)
     for record in probe.records:  # the info pages, as received
-        area.put(record.url, probe.kept[record.sha256])
+        area.put(record.url, probe.kept[record.sha256], record.sha256)
     fetcher.records = list(probe.records)
     fetcher.pages_done = probe.pages_done
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -201,7 +214,7 @@ def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoint
         for r in fetcher.records:
             target = incoming / "pages" / f"{r.sha256}.json"
             if not target.exists():
-                shutil.copyfile(area.page_path(r.sha256), target)
+                _link_or_copy(area.page_path(r.sha256), target)
         manifest_path = incoming / MANIFEST_NAME
         manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         year = modified[:4]

@@ -11,7 +11,6 @@ Every byte comes from ``Snapshot.member``, which verifies it against the manifes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipelines.core.errors import Problem, SourceFormatError
@@ -135,11 +134,3 @@ def load(snapshot: Snapshot) -> CaptureMeta:
         )
     return CaptureMeta(table_id, api, data_set, modified, info, dims, measures, data_members)
 
-
-def data_pages(snapshot: Snapshot, meta: CaptureMeta) -> Iterator[tuple[str, list[dict]]]:
-    """(member name, rows) for every data page, in page order."""
-    for name in meta.data_members:
-        body = _json(snapshot, name)
-        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-            raise SourceFormatError(f"Captured data page has no 'value' list: {name}", [Problem("not an OData page", file=f"{snapshot.id} -> {name}")])
-        yield name, body["value"]

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem
+from pipelines.core.snapshots import sha256_bytes
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -30,11 +32,16 @@ class CbsFetchError(MonitorError):
 
 @dataclass(frozen=True)
 class Page:
-    """One response: the exact bytes received and their parsed JSON."""
+    """One response: the exact bytes received, their parsed JSON and their sha256 (hashed once, here)."""
 
     url: str
     data: bytes
     body: Any
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", sha256_bytes(self.data))
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class Transport:
             else:
                 if response.status_code == 200:
                     try:
-                        return Page(str(response.url), data, json.loads(data))
+                        return Page(str(response.url), data, parse_json(data))
                     except ValueError as exc:
                         failures.append(f"attempt {attempt}: response is not complete JSON ({exc}; {len(data)} bytes)")
                 elif response.status_code in RETRY_STATUS:
@@ -115,6 +122,17 @@ class Transport:
             hint="CBS may be down or slow; try again later. Pages fetched so far are kept in the work area and "
             "reused when you run the same fetch again (while the table's Modified date is unchanged).",
         )
+
+
+def parse_json(data: bytes) -> Any:
+    """A response body as JSON: by orjson (about twice as fast as ``json`` on CBS pages), and what orjson refuses
+    (a byte-order mark, NaN) by ``json.loads``, so no body ``json`` accepts is taken for truncated. orjson reads an
+    integer beyond 64 bits as a float; the capture only takes links, keys and counts from these bodies (the
+    reader parses the stored bytes itself)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

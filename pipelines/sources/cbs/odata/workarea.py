@@ -44,7 +44,8 @@ class WorkArea:
     def page_path(self, sha256: str) -> Path:
         return self.pages_dir / f"{sha256}.json"
 
-    def cached(self, url: str) -> bytes | None:
+    def cached(self, url: str) -> tuple[bytes, str] | None:
+        """The bytes received earlier for ``url`` and their sha256, if still intact."""
         sha = self._pages.get(url)
         if sha is None:
             return None
@@ -52,10 +53,10 @@ class WorkArea:
             data = self.page_path(sha).read_bytes()
         except OSError:
             return None
-        return data if sha256_bytes(data) == sha else None
+        return (data, sha) if sha256_bytes(data) == sha else None
 
-    def put(self, url: str, data: bytes) -> str:
-        sha = sha256_bytes(data)
+    def put(self, url: str, data: bytes, sha: str) -> None:
+        """Keep ``data`` (whose sha256 the caller computed) as the page received for ``url``."""
         path = self.page_path(sha)
         if not path.exists():
             tmp = path.with_suffix(".tmp")
@@ -65,7 +66,6 @@ class WorkArea:
             self._pages[url] = sha
             with self._journal.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"url": url, "sha256": sha}) + "\n")
-        return sha
 
     @property
     def size(self) -> int:
