@@ -62,3 +62,17 @@ def built(tmp_path_factory) -> BuildDirs:
 @pytest.fixture
 def snapshot_copy(tmp_path) -> BuildDirs:
     return make_dirs(tmp_path)
+
+
+def offline_dom(page: Path, profile: Path) -> str:
+    """The DOM of ``page`` after its scripts ran in headless Chromium with the network closed (a proxy on a dead
+    port, background networking off); skips the calling test when Chromium is not installed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed (apt-get install chromium); the structural checks still ran")
+    return subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--proxy-server=http://127.0.0.1:9", "--virtual-time-budget=5000",
+         "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120).stdout

@@ -4,14 +4,13 @@ import csv
 import io
 import json
 import re
-import shutil
 
 import duckdb
 import pytest
 from pypdf import PdfReader
 
 from pipelines.publication.report_kit import nl
-from tests.conftest import SNAPSHOTS, tree_digest
+from tests.conftest import SNAPSHOTS, offline_dom, tree_digest
 
 pytestmark = pytest.mark.slow
 
@@ -93,17 +92,7 @@ def test_pdf_has_the_chart_and_the_table(built):
 
 def test_chart_renders_in_a_browser_offline(built, tmp_path):
     """Counts rendered Vega marks in headless Chromium, with the network closed (skipped without Chromium)."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed (apt-get install chromium); structural checks above still ran")
-    import subprocess
-
-    dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path}", "--proxy-server=http://127.0.0.1:9", "--virtual-time-budget=5000",
-         "--dump-dom", (built.output / "monitor.html").as_uri()],
-        capture_output=True, text=True, timeout=120).stdout
+    dom = offline_dom(built.output / "monitor.html", tmp_path)
     assert dom.count('class="marks"') == 1
 
 

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from pipelines.core.errors import SnapshotError
-from pipelines.core.snapshots import MANIFEST_NAME, SnapshotStore
+from pipelines.core.snapshots import SnapshotStore
 from pipelines.sources.cbs.odata.capture import capture_table
 from pipelines.sources.cbs.odata.endpoints import Endpoints
 from pipelines.sources.cbs.odata.transport import CbsFetchError, RetryPolicy, Transport

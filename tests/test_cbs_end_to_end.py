@@ -1,7 +1,6 @@
 """Done-when of the CBS issue: `MONITOR_CBS_BASE_URL=http://127.0.0.1:PORT monitor fetch cbs 80472NED` captures every
 page of a multi-page table, and the build turns it into observations with correct periods, statuses and labels."""
 
-import os
 import subprocess
 
 import dagster as dg

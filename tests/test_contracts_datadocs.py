@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from pipelines.validation.contracts import load_contracts
 from pipelines.validation.datadocs import external_resources
+from tests.conftest import offline_dom
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +43,7 @@ def test_publication_links_the_data_docs(built):
 
 def test_data_docs_render_offline_in_a_browser(built, tmp_path):
     """The index lists every table's validation once its (local) scripts ran; skipped without Chromium."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed (apt-get install chromium); the structural checks above still ran")
-    dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path}", "--proxy-server=http://127.0.0.1:9", "--virtual-time-budget=5000",
-         "--dump-dom", (built.output / "validation" / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=120).stdout
+    dom = offline_dom(built.output / "validation" / "index.html", tmp_path)
     for table in load_contracts():
         assert f"contract__{table}" in dom, table
     assert "bootstrap-table" in dom and 'class="fixed-table-body"' in dom  # bootstrap-table's JS ran
