@@ -34,10 +34,6 @@ class Paths:
         """The working DuckDB file that Dagster assets write; never opened by analysts."""
         return self.work_dir / "warehouse.duckdb"
 
-    def staging_dir(self, run_id: str) -> Path:
-        """Per-run directory where the publication is assembled before it is released."""
-        return self.work_dir / "staging" / run_id
-
 
 def paths() -> Paths:
     """Resolve the current paths (read at call time, so tests can set the environment)."""

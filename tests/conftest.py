@@ -59,10 +59,6 @@ def built(tmp_path_factory) -> BuildDirs:
     return dirs
 
 
-@pytest.fixture
-def snapshot_copy(tmp_path) -> BuildDirs:
-    return make_dirs(tmp_path)
-
 
 def offline_dom(page: Path, profile: Path) -> str:
     """The DOM of ``page`` after its scripts ran in headless Chromium with the network closed (a proxy on a dead

@@ -55,9 +55,5 @@ class SourceFormatError(MonitorError):
     """A source file does not have the shape its reader expects."""
 
 
-class ValidationFailed(MonitorError):
-    """A blocking data-contract rule failed."""
-
-
 class PublishError(MonitorError):
     """The publication could not be assembled or released."""

@@ -53,10 +53,9 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "confidence": pl.String,
 }
 
-# Statuses as the source states them are kept in raw tables; staging maps them onto these. "projection" marks
-# a figure about a future period (a scenario or forecast), the only figures allowed a period after today.
-STATUSES = ("definitive", "provisional", "missing", "secret", "derived", "published", "projection")
-CONFIDENCE = ("primary", "secondary", "cited_only")
+# Raw tables keep statuses as the source states them; staging maps them (sql/macros/monitor_status.sql) onto the
+# vocabulary the contracts check (data_contracts/). 'projection' marks a scenario or forecast, the only figures
+# allowed a period after today.
 
 
 def breakdown_key(dimensions: Mapping[str, str]) -> str:

@@ -41,13 +41,6 @@ def query(sql: str, params: list[Any] | None = None):
     return connection().execute(sql, params or []).pl()
 
 
-def scalar(sql: str, params: list[Any] | None = None) -> Any:
-    row = connection().execute(sql, params or []).fetchone()
-    if row is None:
-        raise LookupError(f"query returned no row: {sql}")
-    return row[0]
-
-
 def nl(value: float | int | None, decimals: int = 0) -> str:
     """Dutch notation: thousands separated by '.', decimals by ','."""
     if value is None:

@@ -19,8 +19,6 @@ from pipelines.publication.engine.assemble import Assembler
 from pipelines.publication.engine.execute import ExecutionError, execute
 from pipelines.publication.engine.qmd import parse
 
-FORMATS = ("html", "pdf")
-
 
 class RenderError(Exception):
     pass
