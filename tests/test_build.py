@@ -9,10 +9,14 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipelines.publication.report_kit import nl
+from pipelines.publication.kit.numbers import fmt
 from tests.conftest import SNAPSHOTS, offline_dom, tree_digest
 
 pytestmark = pytest.mark.slow
+
+
+def nl(value, decimals=0):
+    return fmt(value, decimals, lang="nl")
 
 WAGWEU = SNAPSHOTS / "wagweu/kamerstuk_29861_162/derdelanders_meldloket_2021_2024.csv"
 VAC = SNAPSHOTS / "cbs/84545NED/84545NED_vacatures_sa_2021KW01_2024KW01.csv"

@@ -71,7 +71,7 @@ def build(
     if not outcome.success:
         console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged.")
         raise typer.Exit(1)
-    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf, "
+    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor(.en).html, monitor(.en).pdf, data/, "
                   "validation/ (Data Docs)")
 
 
