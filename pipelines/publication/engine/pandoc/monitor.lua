@@ -272,7 +272,7 @@ end
 -- 6. tables: columns sized by their content (no squeezed columns), left-aligned unless numeric ---------------
 -- Long words (file paths, identifiers) may break after _ / . - so they never run into the next column.
 local function breakable(str)
-  if is_typst and utf8.len(str.text) and utf8.len(str.text) > 18 then
+  if utf8.len(str.text) and utf8.len(str.text) > 18 then
     str.text = str.text:gsub("([_/%.%-])", "%1\u{200B}")
     return str
   end
