@@ -258,3 +258,61 @@ def test_chart_renders_in_a_browser_offline(rendered, tmp_path):
     dom = offline_dom(rendered[0] / "doc.html", tmp_path)
     assert dom.count('class="marks"') == 1
     assert re.search(r'class="marks" width="[1-9]', dom), "the chart has a width (container sizing works)"
+
+
+# --- escaping: text from data is text, on every path -----------------------------------------------------------------
+# HOSTILE (doc.qmd) holds raw HTML, Markdown emphasis, a link, a citation/cross-reference, a shortcode, math,
+# Typst markup and a closing </script>. It reaches the page as: an inline expression, a table cell, a table note,
+# a caption (inline expression inside the caption span), a chart title, a chart's source line (CSV source column),
+# the chart's alt text and the chart's table alternative.
+
+HOSTILE_TEXT = "Inspectie SZW <img src=x onerror=alert(1)> *nadruk* @fig-chart [link](http://x) `code`"
+
+
+def _outside_scripts(page: str) -> str:
+    return re.sub(r"<script.*?</script>", "", page, flags=re.S)
+
+
+def test_hostile_text_never_becomes_html(rendered):
+    for name in ("doc.html", "doc.en.html"):
+        page = html(rendered, name)
+        markup = _outside_scripts(page)
+        assert "<img" not in markup and "onerror=alert(1)>" not in markup, name
+        assert "<em>nadruk</em>" not in markup and 'href="http://x"' not in markup, name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+        assert "{{&lt; meta x &gt;}}" in markup, "the shortcode is shown, not run"
+
+
+def test_hostile_text_appears_as_text_on_every_html_path(rendered):
+    page = html(rendered)
+    text = visible_text(_outside_scripts(page)).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    inline = "Bron: " + HOSTILE_TEXT
+    assert inline in text, "inline expression"
+    assert f"FIGCAP-NL {HOSTILE_TEXT}" in text, "caption built from data"
+    assert text.count(HOSTILE_TEXT) >= 6, "inline, caption, table cells (3), table note, source line, chart table"
+    assert 'aria-label="ALT-NL Inspectie SZW &lt;img src=x onerror=alert(1)&gt;' in page, "alt text as attribute text"
+    spec = page[page.index('vegaEmbed("#chart-proef"'):]
+    assert "<\\/script>" in spec.split("</script>", 1)[0], "data in the spec cannot close the script element"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_hostile_text_appears_as_text_in_pdf(rendered):
+    text = pdf_text(rendered)
+    assert _squash(f"Bron: {HOSTILE_TEXT}") in _squash(text), "inline expression"
+    assert _squash(f"FIGCAP-NL {HOSTILE_TEXT}") in _squash(text), "caption"
+    assert text.count("<img src=x onerror=alert(1)>") >= 6, "inline, caption, cells, note, source line, chart table"
+    assert "#strong[x]" in text and "$x$" in text, "Typst markup and math are shown, not run"
+
+
+def test_hostile_chart_title_is_drawn_as_text(rendered, tmp_path):
+    from tests.conftest import offline_dom
+
+    dom = offline_dom(rendered[0] / "doc.html", tmp_path)
+    assert not re.search(r"<img\b", _outside_scripts(dom)), "no element was made from the data, after scripts ran"
+    start = dom.index('class="marks"')
+    svg = dom[start:dom.index("</svg>", start)]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in svg, "the chart title is SVG text"
+    assert _squash("Inspectie SZW <img src=x onerror=alert(1)>") in _squash(pdf_text(rendered, first=3))

@@ -62,9 +62,15 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     try:
+        # every edition's configuration, source and files are checked before any cell runs
+        editions = [(profile, projects.load(qmd.parent, profile)) for profile in projects.profiles(qmd.parent)]
+        doc = parse(qmd)
+        projects.check_front_matter(doc.front_matter, qmd)
+        for _profile, project in editions:
+            _check_files(project, qmd)
         produced = {}
-        for profile in projects.profiles(qmd.parent):
-            produced |= _render_offline(qmd, work, profile, env)
+        for profile, project in editions:
+            produced |= _render_offline(qmd, doc, project, work, profile, env)
         placed = {}
         for name, path in produced.items():
             path.replace(out_dir / name)
@@ -106,9 +112,6 @@ def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fm
     meta["monitor-profile"] = profile or ""
     if config.get("bibliography"):
         bibs = config["bibliography"] if isinstance(config["bibliography"], list) else [config["bibliography"]]
-        for bib in bibs:
-            if not (project_dir / bib).is_file():
-                raise RenderError(f"{project_dir / '_quarto.yml'}: bibliography file not found: {bib}")
         meta["bibliography"] = [str(project_dir / b) for b in bibs]
     if config.get("csl"):
         meta["csl"] = str(project_dir / config["csl"])
@@ -120,13 +123,31 @@ def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fm
     return meta
 
 
-def _render_offline(qmd: Path, work: Path, profile: str | None, env: dict[str, str]) -> dict[str, Path]:
+def _check_files(project: projects.Project, qmd: Path) -> None:
+    config_file = qmd.parent / "_quarto.yml"
+    css = project.format_options("html").get("css")
+    for sheet in [css] if isinstance(css, str) else css or []:
+        if not (qmd.parent / sheet).is_file():
+            raise RenderError(f"{config_file}: css file not found: {sheet}")
+    partials = project.format_options("typst").get("template-partials") or []
+    for partial in partials:
+        if not (qmd.parent / partial).is_file():
+            raise RenderError(f"{config_file}: template partial not found: {partial}")
+    for needed in ("typst-template.typ", "typst-show.typ"):
+        if needed not in [Path(p).name for p in partials]:
+            raise RenderError(f"{config_file}: format.typst.template-partials must list {needed} "
+                              "(the title page and page layout of the PDF)")
+    bibliography = project.config.get("bibliography") or []
+    for bib in [bibliography] if isinstance(bibliography, str) else bibliography:
+        if not (qmd.parent / bib).is_file():
+            raise RenderError(f"{config_file}: bibliography file not found: {bib}")
+
+
+def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profile: str | None,
+                    env: dict[str, str]) -> dict[str, Path]:
     import typst
     import vl_convert
 
-    project = projects.load(qmd.parent, profile)
-    doc = parse(qmd)
-    projects.check_front_matter(doc.front_matter, qmd)
     config = projects.merge(project.config, doc.front_matter)
     stem = str(config.get("output-file") or qmd.stem).removesuffix(".html").removesuffix(".pdf")
     defaults = {"echo": False, "warning": False} | (config.get("execute") or {})
@@ -150,8 +171,6 @@ def _render_offline(qmd: Path, work: Path, profile: str | None, env: dict[str, s
         args += ["--toc", f"--toc-depth={meta.get('toc-depth', 2)}"]
     css = project.format_options("html").get("css")
     for sheet in [css] if isinstance(css, str) else css or []:
-        if not (qmd.parent / sheet).is_file():
-            raise RenderError(f"{qmd.parent / '_quarto.yml'}: css file not found: {sheet}")
         args.append(f"--css={qmd.parent / sheet}")
     if html_doc.charts:
         header = edition / "vega-header.html"
@@ -162,14 +181,7 @@ def _render_offline(qmd: Path, work: Path, profile: str | None, env: dict[str, s
 
     # PDF: pandoc -> Typst (engine template + the project's partials), charts as SVG files, then Typst.
     for partial in project.format_options("typst").get("template-partials") or []:
-        source = qmd.parent / partial
-        if not source.is_file():
-            raise RenderError(f"{qmd.parent / '_quarto.yml'}: template partial not found: {partial}")
-        shutil.copy(source, edition / Path(partial).name)
-    for needed in ("typst-template.typ", "typst-show.typ"):
-        if not (edition / needed).exists():
-            raise RenderError(f"{qmd.parent / '_quarto.yml'}: format.typst.template-partials must list {needed} "
-                              "(the title page and page layout of the PDF)")
+        shutil.copy(qmd.parent / partial, edition / Path(partial).name)
     template = edition / "monitor-main.typ"
     shutil.copy(TYPST_TEMPLATE, template)
     typst_doc = Assembler(doc, executed, "typst", edition / "figures", defaults)
