@@ -93,8 +93,10 @@ def test_cross_references_are_numbered_and_linked_in_html(rendered):
     assert re.search(r'<a href="#sec-second"[^>]*>paragraaf\s1\.1</a>', page)
     assert '<figure id="fig-chart"' in page and 'id="tbl-rows"' in page and 'id="tbl-long"' in page
     text = visible_text(page)
-    for caption in ("Figuur 1 : FIGCAP-NL", "Tabel 1 : TBLCAP-NL", "Tabel 2 : LONGTABLE caption"):
+    for caption in ("Figuur 1 : FIGCAP-NL", "Figuur 2 : PLAINFIG caption", "Tabel 1 : TBLCAP-NL",
+                    "Tabel 2 : LONGTABLE caption"):
         assert caption in text
+    assert '<figure id="fig-plain"' in page and 'aria-label="PLAIN-ALT text"' in page  # #| fig-cap, #| fig-alt
     en = visible_text(html(rendered, "doc.en.html"))
     assert "see Figure 1 , Table 1 and Section 1.1" in en and "Figure 1 : FIGCAP-EN" in en
 
@@ -103,6 +105,7 @@ def test_cross_references_and_captions_in_pdf(rendered):
     text = pdf_text(rendered)
     assert "zie Figuur 1, Tabel 1 en paragraaf 1.1" in text
     assert "Figuur 1: FIGCAP-NL" in text and "Tabel 1: TBLCAP-NL" in text and "Tabel 2: LONGTABLE caption" in text
+    assert "Figuur 2: PLAINFIG caption" in text
     assert "see Figure 1, Table 1 and Section 1.1" in pdf_text(rendered, "doc.en.pdf")
 
 
@@ -118,9 +121,13 @@ def test_sections_are_numbered_except_unnumbered(rendered):
 # --- callouts, footnotes, citations, format conditions ---------------------------------------------------------
 
 def test_callout_with_title(rendered):
-    assert re.search(r'class="callout callout-warning"[^>]*>\s*<div class="callout-title">\s*<strong>CALLOUT-TITLE',
-                     html(rendered))
-    assert "CALLOUT-TITLE CALLOUT-BODY" in pdf_text(rendered)
+    page = html(rendered)
+    assert re.search(r'class="callout callout-warning"[^>]*>\s*<div class="callout-title">\s*<strong>CALLOUT-TITLE', page)
+    assert re.search(r'class="callout callout-note"[^>]*>\s*<div class="callout-title">\s*<strong>NOTE-HEADING<', page)
+    assert "<h2" not in page.split("NOTE-HEADING")[0][-300:], "a callout's heading is its title, not a section"
+    text = pdf_text(rendered)
+    assert "CALLOUT-TITLE CALLOUT-BODY" in text and "NOTE-HEADING NOTE-BODY" in text
+    assert "1.1 Tweede" in text, "the callout heading took no section number"
 
 
 def test_footnotes(rendered):
@@ -250,6 +257,7 @@ def test_chart_in_pdf_has_alt_text(rendered):
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     assert any(alt.startswith("ALT-NL Inspectie SZW <img") for alt in found), found
+    assert "PLAIN-ALT text" in found, "#| fig-alt"
 
 
 def test_chart_renders_in_a_browser_offline(rendered, tmp_path):

@@ -124,7 +124,9 @@ class Assembler:
         if "text/html" in data:
             return "```{=html}\n" + _text(data["text/html"]) + "\n```"
         if "image/svg+xml" in data:
-            return "```{=html}\n" + _text(data["image/svg+xml"]) + "\n```"
+            alt = html.escape(self._alt(data, cell), quote=True)
+            return f'```{{=html}}\n<div class="monitor-image" role="img" aria-label="{alt}">' + \
+                _text(data["image/svg+xml"]) + "</div>\n```"
         if "image/png" in data:
             return f'![{escape(self._alt(data, cell))}](data:image/png;base64,{_text(data["image/png"]).strip()})'
         if "text/plain" in data:
