@@ -96,7 +96,7 @@ local function callout(el)
   local out = pandoc.List()
   if is_typst then
     out:insert(pandoc.RawBlock("typst", "#block(width: 100%, inset: (left: 10pt, rest: 8pt), fill: rgb(\""
-      .. colour .. "\").lighten(92%), stroke: (left: 3pt + rgb(\"" .. colour .. "\")), breakable: true)["))
+      .. colour .. "\").lighten(92%), stroke: (left: 3pt + rgb(\"" .. colour .. "\")), breakable: false)["))
     out:insert(pandoc.Para({ pandoc.Strong(title) }))
     out:extend(content)
     out:insert(pandoc.RawBlock("typst", "]"))
