@@ -116,3 +116,11 @@ def test_a_failing_cell_names_file_line_and_label(tmp_path):
     project = _in_project(tmp_path, "Text\n\n```{python}\n#| label: boom\n1 / 0\n```\n")
     with pytest.raises(RenderError, match=r"doc\.qmd:3: cell boom failed"):
         render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_an_image_without_alt_text_fails_naming_the_cell(tmp_path):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
+    project = _in_project(tmp_path, "```{python}\n#| label: fig-x\n#| fig-cap: A\nfrom IPython.display import SVG\n"
+                                    f"SVG('{svg}')\n```\n")
+    with pytest.raises(RenderError, match=r"doc\.qmd:1: cell fig-x shows an image without alt text"):
+        render(project / "doc.qmd", tmp_path / "out", env={})

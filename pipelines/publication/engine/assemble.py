@@ -139,10 +139,12 @@ class Assembler:
         name = f"figure-{self.figures}{suffix}"
         (self.figure_dir / name).write_bytes(content)
         alt = self._alt(data, cell)
-        alt_arg = f", alt: {_typst_string(alt)}" if alt else ""
+        if not alt.strip():
+            raise RenderError(f"{cell.line.where}: cell {cell.label} shows an image without alt text: give it "
+                              "'#| fig-alt: …' (charts: report_kit.chart(alt=…)); the PDF is PDF/UA-1 and needs it")
         return ("```{=typst}\n"
                 f'#block(width: 100%, breakable: false)[#align(center)[#image("{self.figure_dir.name}/{name}", '
-                f"width: 100%{alt_arg})]]\n```")
+                f"width: 100%, alt: {_typst_string(alt)})]]\n```")
 
     def _typst(self, data: dict[str, Any], cell: Cell) -> str:
         if "image/svg+xml" in data:
