@@ -262,6 +262,9 @@ SELECT
         ELSE
             'No source other than the citation was found. ' || coalesce(searched_en, '')
             || coalesce(' Newest figure in the sources: ' || latest_en || ' (' || latest_period_en || ', ' || latest_publisher || ').', '')
-    END || coalesce(' ' || note_en, '') AS reason_en
+    END || coalesce(' ' || note_en, '') AS reason_en,
+    chapter,
+    key_figure,
+    estimate
 FROM worded
 ORDER BY figure_id
