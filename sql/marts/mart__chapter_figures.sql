@@ -13,7 +13,7 @@ SELECT
     f.period_code,
     f.period_type,
     f.period_start,
-    CASE WHEN f.period_type = 'year' THEN CAST(year(f.period_start) AS INTEGER) END AS year,
+    CASE WHEN f.period_type IN ('year', 'quarter', 'month') THEN CAST(year(f.period_start) AS INTEGER) END AS year,
     monitor_period_text(f.period_code, 'nl') AS period_nl,
     monitor_period_text(f.period_code, 'en') AS period_en,
     f.concept_value AS value,
