@@ -45,3 +45,24 @@ def test_key_figures_are_printed_in_each_editions_notation(built):
     for lang, text in html.items():
         for figure_id, value in key:
             assert fmt(value, 0, lang=lang) in text, (lang, figure_id, value)
+
+
+def test_no_word_of_either_edition_is_printed_on_another_or_off_the_page(built):
+    """pdftotext -bbox word boxes of every page of both published PDFs: inside the page, never overlapping."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    for name in ("monitor.pdf", "monitor.en.pdf"):
+        bbox = subprocess.run(["pdftotext", "-bbox", str(built.output / name), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        for number, page in enumerate(bbox.split("<page ")[1:], 1):
+            width, height = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', page).groups())
+            words = [(*(float(v) for v in m[:4]), m[4]) for m in
+                     re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page)]
+            for i, a in enumerate(words):
+                assert 0 <= a[0] and a[2] <= width + 0.5 and 0 <= a[1] and a[3] <= height + 0.5, (name, number, a)
+                for b in words[i + 1:]:
+                    overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                    assert not overlap, (name, number, a, b)

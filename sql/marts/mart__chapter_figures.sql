@@ -23,14 +23,17 @@ SELECT
     f.concept_unit LIKE 'procent%' AS is_share,
     f.value_qualifier,
     CASE WHEN f.confidence = 'cited_only' THEN 'cited_only'
+         WHEN c.counts IS NOT NULL THEN 'estimate'
          WHEN f.status IN ('provisional', 'definitive', 'projection') THEN f.status
          ELSE 'published' END AS status,
     CASE WHEN f.confidence = 'cited_only' THEN 'alleen geciteerd'
+         WHEN c.counts IS NOT NULL THEN 'schatting'
          WHEN f.status = 'provisional' THEN 'voorlopig'
          WHEN f.status = 'definitive' THEN 'definitief'
          WHEN f.status = 'projection' THEN 'projectie'
          ELSE 'zoals gepubliceerd' END AS status_nl,
     CASE WHEN f.confidence = 'cited_only' THEN 'cited only'
+         WHEN c.counts IS NOT NULL THEN 'estimate'
          WHEN f.status IN ('provisional', 'definitive', 'projection') THEN f.status
          ELSE 'as published' END AS status_en,
     f.confidence,
