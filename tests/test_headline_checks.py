@@ -23,7 +23,8 @@ REGISTER_COLUMNS = (
     "cited_lower DOUBLE, cited_upper DOUBLE, cited_rounding DOUBLE, cited_comparison VARCHAR, cited_period_code VARCHAR, "
     "seed VARCHAR, seed_lines VARCHAR, cited_source VARCHAR, cited_indicator_id VARCHAR, cited_breakdown VARCHAR, "
     "compare_indicator_id VARCHAR, compare_period_code VARCHAR, compare_breakdown VARCHAR, states_current BOOLEAN, "
-    "searched_nl VARCHAR, searched_en VARCHAR, note_nl VARCHAR, note_en VARCHAR, register_file VARCHAR, register_row INTEGER"
+    "searched_nl VARCHAR, searched_en VARCHAR, note_nl VARCHAR, note_en VARCHAR, chapter VARCHAR, key_figure BOOLEAN, "
+    "estimate BOOLEAN, register_file VARCHAR, register_row INTEGER"
 )
 FIGURE_COLUMNS = (
     "indicator_id VARCHAR, concept_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, period_type VARCHAR, "
@@ -75,10 +76,10 @@ class Fixture:
         self.figure(indicator_id, period, value, "cited_only", "2025-10-01", lower=lower, upper=upper)
         mapped = compare or (None, None)
         self.con.execute(
-            f"INSERT INTO raw_monitor__headline_figures VALUES ({', '.join('?' * 26)})",
+            f"INSERT INTO raw_monitor__headline_figures VALUES ({', '.join('?' * 29)})",
             [figure_id, int(figure_id[:2]), "label", "label", str(value), value, lower, upper, rounding, comparison,
              period, "001", "1", "Source", indicator_id, "", mapped[0], mapped[1], "" if compare else None,
-             states_current, searched, searched, None, None, "headline_figures.yaml", 1])
+             states_current, searched, searched, None, None, "sec-aantal", False, False, "headline_figures.yaml", 1])
 
     def verdicts(self) -> dict[str, dict]:
         rows = self.con.execute(f"SELECT * FROM ({SQL})").fetchall()
