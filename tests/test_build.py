@@ -84,7 +84,7 @@ def test_html_is_self_contained_with_an_interactive_chart(built):
     assert not re.search(r"https?://cdn", html), "no CDN"
     assert "window.vegaEmbed" in html, "the Vega libraries are inlined"
     charts = len([p for p in (built.output / "data").glob("*.csv") if not p.name.endswith(".en.csv")])
-    assert len(re.findall(r'vegaEmbed\("#chart-\d+"', html)) == charts > 1
+    assert len(re.findall(r'vegaEmbed\("#chart-[\w-]+"', html)) == charts > 1
     assert "Derdelanders die ten minste één dag in Nederland werkten" in html and "<table" in html
 
 
@@ -99,7 +99,7 @@ def test_chart_renders_in_a_browser_offline(built, tmp_path):
     """Counts rendered Vega marks in headless Chromium, with the network closed (skipped without Chromium)."""
     dom = offline_dom(built.output / "monitor.html", tmp_path)
     html = (built.output / "monitor.html").read_text(encoding="utf-8")
-    assert dom.count('class="marks"') == len(re.findall(r'vegaEmbed\("#chart-\d+"', html)) > 1
+    assert dom.count('class="marks"') == len(re.findall(r'vegaEmbed\("#chart-[\w-]+"', html)) > 1
 
 
 def test_failed_build_leaves_previous_outputs_byte_identical(built):
