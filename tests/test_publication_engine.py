@@ -130,6 +130,15 @@ def test_callout_with_title(rendered):
     assert "1.1 Tweede" in text, "the callout heading took no section number"
 
 
+def test_colophon_is_a_page_of_its_own(rendered):
+    from pypdf import PdfReader
+
+    pages = PdfReader(rendered[0] / "doc.pdf").pages
+    last = pages[-1].extract_text()
+    assert "COLOPHON-TEXT: nl" in last and "Literatuur" not in last and "LONGTABLE" not in last
+    assert 'class="monitor-colophon"' in html(rendered) and "COLOPHON-TEXT: en" in pdf_text(rendered, "doc.en.pdf")
+
+
 def test_footnotes(rendered):
     assert 'role="doc-endnotes"' in html(rendered) and "VOETNOOT-NL" in html(rendered)
     assert "VOETNOOT-NL" in pdf_text(rendered)
@@ -153,9 +162,12 @@ def test_pdf_is_a4_tagged_ua_with_title_and_language(rendered):
     from pypdf import PdfReader
 
     reader = PdfReader(rendered[0] / "doc.pdf")
-    for page in reader.pages:
-        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    landscape = [i for i, p in enumerate(reader.pages, 1) if "WIDETABLE" in (p.extract_text() or "")]
+    assert len(landscape) == 1 and sizes[landscape[0] - 1] == (842, 595), "size='landscape': an A4 landscape page"
+    assert all(size == (595, 842) for i, size in enumerate(sizes, 1) if i not in landscape), sizes
     assert reader.metadata.title == "Proefdocument"
+    assert reader.metadata.creation_date.year == 2026 and reader.metadata.creation_date.month == 1  # SOURCE_DATE_EPOCH
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "nl" and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
@@ -213,7 +225,7 @@ def test_chart_is_embedded_once_with_svg_renderer_alt_text_and_locale(rendered):
     assert page.count("window.vegaEmbed") == 1, "the Vega bundle is inlined once"
     assert "application/vnd.monitor.dependency" not in page and page.count("vegaEmbed(\"#chart-") == 1
     assert re.search(r'vegaEmbed\("#chart-proef", .*"renderer": "svg"', page)
-    assert '"description": "ALT-NL' in page and '"width": "container"' in page
+    assert '"description": "ALT-NL' in page and '"width": "container"' in page and '"tooltip"' in page
     assert '"decimal": ","' in page and '"thousands": "."' in page  # nl-NL number locale in the spec
     assert '"decimal": "."' in html(rendered, "doc.en.html")
 

@@ -23,7 +23,7 @@ local KNOWN_DIVS = {
   ["callout-note"] = true, ["callout-warning"] = true, ["callout-important"] = true,
   ["callout-tip"] = true, ["callout-caution"] = true,
   ["monitor-source"] = true, ["monitor-small"] = true, ["monitor-landscape"] = true,
-  ["monitor-colophon"] = true, ["monitor-chart-output"] = true,
+  ["monitor-colophon"] = true,
 }
 
 local function typst_string(s)
@@ -145,7 +145,14 @@ local function float(el, kind, number)
     local cap = pandoc.List({ pandoc.RawBlock("typst", "#monitor-caption(kind: \"" .. kind .. "\", label: [" ..
       label .. "])["), pandoc.Plain(caption), pandoc.RawBlock("typst", "] <" .. el.identifier .. ">") })
     if kind == "tbl" then
-      out:extend(cap)
+      local first = content[1]
+      if first and first.t == "Div" and first.classes:includes("monitor-landscape") then
+        local inner = pandoc.List(cap)  -- the caption goes onto the landscape page, with its table
+        inner:extend(first.content)
+        first.content = inner
+      else
+        out:extend(cap)
+      end
       out:extend(content)
     else
       local placed = false
@@ -243,7 +250,7 @@ local TYPST_WRAP = {
   ["monitor-source"] = { "#block(above: 0.5em, below: 1em)[#set text(size: 8.5pt, fill: luma(60))", "]" },
   ["monitor-small"] = { "#[#set text(size: 8pt)", "]" },
   ["monitor-landscape"] = { "#page(flipped: true)[#set text(size: 8pt)", "]" },
-  ["monitor-colophon"] = { "#pagebreak(weak: true)\n#[#set text(size: 9pt)", "]" },
+  ["monitor-colophon"] = { "#[#set text(size: 9pt)\n#set par(spacing: 0.9em)", "]" },
 }
 
 local function check_classes(el)
