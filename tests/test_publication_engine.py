@@ -53,7 +53,7 @@ def pdf_text(rendered, name="doc.pdf", first: int | None = None, last: int | Non
 
         pages = PdfReader(rendered[0] / name).pages[(first or 1) - 1:last]
         return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages)).replace("\u200b", "")
-    args = ["pdftotext", "-layout"] + (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    args = ["pdftotext"] + (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
     text = subprocess.run([*args, str(rendered[0] / name), "-"], capture_output=True, text=True, check=True).stdout
     return re.sub(r"\s+", " ", text).replace("\u200b", "")
 
