@@ -124,3 +124,11 @@ def test_an_image_without_alt_text_fails_naming_the_cell(tmp_path):
                                     f"SVG('{svg}')\n```\n")
     with pytest.raises(RenderError, match=r"doc\.qmd:1: cell fig-x shows an image without alt text"):
         render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_generated_markdown_with_an_unknown_div_class_fails(tmp_path):
+    """Markdown made by a cell is not in the source file; pandoc's filter still refuses the class by name."""
+    project = _in_project(tmp_path, "```{python}\nfrom IPython.display import Markdown\n"
+                                    "Markdown('::: {.panel-tabset}\\nx\\n:::')\n```\n")
+    with pytest.raises(RenderError, match=r"div class \.panel-tabset is not supported"):
+        render(project / "doc.qmd", tmp_path / "out", env={})

@@ -31,7 +31,7 @@ from pipelines.publication.engine import project as projects
 from pipelines.publication.engine.assemble import Assembler
 from pipelines.publication.engine.errors import RenderError
 from pipelines.publication.engine.execute import ExecutionError, execute
-from pipelines.publication.engine.qmd import parse
+from pipelines.publication.engine.qmd import DIV_CLASSES, parse
 
 PANDOC_DIR = Path(__file__).parent / "pandoc"
 FILTER = PANDOC_DIR / "monitor.lua"
@@ -110,6 +110,7 @@ def _pandoc(markdown: str, to: str, output: Path, extra: list[str]) -> None:
 def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fmt: str) -> dict[str, Any]:
     meta = {k: config[k] for k in PASSED_METADATA if k in config}
     meta["monitor-profile"] = profile or ""
+    meta["monitor-div-classes"] = sorted(DIV_CLASSES)
     if config.get("bibliography"):
         bibs = config["bibliography"] if isinstance(config["bibliography"], list) else [config["bibliography"]]
         meta["bibliography"] = [str(project_dir / b) for b in bibs]

@@ -18,13 +18,8 @@ local is_typst = FORMAT:match("typst") ~= nil
 local profile = ""
 local prefix = { fig = "Figure", tbl = "Table", sec = "Section" }
 
-local KNOWN_DIVS = {
-  ["content-visible"] = true, ["content-hidden"] = true,
-  ["callout-note"] = true, ["callout-warning"] = true, ["callout-important"] = true,
-  ["callout-tip"] = true, ["callout-caution"] = true,
-  ["monitor-source"] = true, ["monitor-small"] = true, ["monitor-landscape"] = true,
-  ["monitor-colophon"] = true,
-}
+-- the div classes the engine supports: the list of qmd.py (DIV_CLASSES), passed as metadata monitor-div-classes
+local KNOWN_DIVS = {}
 
 local function typst_string(s)
   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
@@ -297,6 +292,7 @@ end
 return {
   { Meta = function(meta)
       profile = meta["monitor-profile"] and stringify(meta["monitor-profile"]) or ""
+      for _, c in ipairs(meta["monitor-div-classes"] or {}) do KNOWN_DIVS[stringify(c)] = true end
       local crossref_meta = meta.crossref or {}
       for _, k in ipairs({ "fig", "tbl", "sec" }) do
         if crossref_meta[k .. "-prefix"] then prefix[k] = stringify(crossref_meta[k .. "-prefix"]) end
