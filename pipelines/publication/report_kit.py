@@ -55,7 +55,8 @@ def text(value: Any) -> str:
 def database_path() -> Path:
     path = os.environ.get("MONITOR_DUCKDB")
     if not path:
-        raise RuntimeError("MONITOR_DUCKDB is not set: render reports through `monitor build` or `monitor render`")
+        raise RuntimeError("MONITOR_DUCKDB is not set: render the reports through `monitor build`, or set it to a "
+                           "built monitor.duckdb")
     return Path(path)
 
 
@@ -78,7 +79,10 @@ def _markdown(markdown: str) -> None:
 
 
 def setup() -> None:
-    """Put the Vega libraries on the page once (for Quarto, which takes charts as text/html)."""
+    """Put the Vega libraries on the page once (for Quarto, which takes charts as text/html). The offline engine
+    inlines them itself and says so in ``MONITOR_PUBLICATION_ENGINE``; then nothing is shown."""
+    if os.environ.get("MONITOR_PUBLICATION_ENGINE") == "offline":
+        return
     import vl_convert
     from IPython.display import display
 

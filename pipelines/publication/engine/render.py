@@ -152,7 +152,7 @@ def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profi
     config = projects.merge(project.config, doc.front_matter)
     stem = str(config.get("output-file") or qmd.stem).removesuffix(".html").removesuffix(".pdf")
     defaults = {"echo": False, "warning": False} | (config.get("execute") or {})
-    kernel_env = env | {"QUARTO_PROFILE": profile or ""}
+    kernel_env = env | {"QUARTO_PROFILE": profile or "", "MONITOR_PUBLICATION_ENGINE": "offline"}
     try:
         executed = execute(doc, kernel_env)
     except ExecutionError as exc:
