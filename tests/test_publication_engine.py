@@ -336,3 +336,29 @@ def test_hostile_chart_title_is_drawn_as_text(rendered, tmp_path):
     svg = dom[start:dom.index("</svg>", start)]
     assert "&lt;img src=x onerror=alert(1)&gt;" in svg, "the chart title is SVG text"
     assert _squash("Inspectie SZW <img src=x onerror=alert(1)>") in _squash(pdf_text(rendered, first=3))
+
+
+def test_hostile_tooltip_is_shown_as_text(rendered, tmp_path):
+    """The chart's tooltip handler (vega-tooltip, from the page's own inlined bundle) gets a data value with
+    markup; the tooltip element must hold it as text. Runs in headless Chromium with the network closed."""
+    from tests.conftest import offline_dom
+
+    page = html(rendered)
+    probe = """<div id="probe"></div><script>
+vegaEmbed("#probe", {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"a": 1}]},
+  "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}}, {"renderer": "svg"}).then(r => {
+  const value = {"Uitgever": "Inspectie SZW <img src=x onerror=alert(1)>"};
+  r.view.tooltip()(r.view, new MouseEvent("mousemove", {clientX: 10, clientY: 10}), {}, value);
+  const el = document.getElementById("vg-tooltip-element");
+  document.body.setAttribute("data-tooltip", el ? el.innerHTML : "NO-TOOLTIP");
+});
+</script></body>"""
+    probe_page = tmp_path / "probe.html"
+    head, _, tail = page.rpartition("</body>")  # the last one: the inlined bundle's code contains the string too
+    probe_page.write_text(head + probe + tail, encoding="utf-8")
+    dom = offline_dom(probe_page, tmp_path / "profile")
+    shown = re.search(r'data-tooltip="([^"]*)"', dom)
+    assert shown, "the tooltip handler ran"
+    tooltip = shown.group(1)
+    assert "Inspectie SZW" in tooltip and "&amp;lt;img" in tooltip, tooltip
+    assert "<img" not in tooltip and "&lt;img src" not in tooltip.replace("&amp;lt;img src", ""), tooltip
