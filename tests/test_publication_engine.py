@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.publication.engine import RenderError, render
-from pipelines.publication.engine.qmd import parse
+from pipelines.publication.engine import render
 from pipelines.settings import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "publication_fixture"
 SHIPPED = ("typst-template.typ", "typst-show.typ", "monitor.css")
-HOSTILE_MARKUP = "<img src=x onerror=alert(1)>"
 
 
 def make_project(tmp: Path) -> Path:

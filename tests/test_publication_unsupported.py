@@ -3,11 +3,9 @@ before any cell runs; and the report kit fails loudly on misuse. Fast: nothing i
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from pipelines.publication.engine import RenderError, render

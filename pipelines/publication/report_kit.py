@@ -118,7 +118,7 @@ def chart(c, *, name: str, data, alt: str, columns: Mapping[str, str] | None = N
     if not isinstance(alt, str) or not alt.strip():
         raise _charts.ChartError(f"chart {name!r}: alt text is required")
     edition = lang()
-    spec, static = _charts.specs(c, name, alt, edition)
+    spec, static = _charts.specs(c, alt, edition)
     link = _charts.write_csv(name, data, edition)
     display({
         _charts.VEGALITE_MIME: spec,
