@@ -130,3 +130,17 @@ def test_generated_markdown_with_an_unknown_div_class_fails(tmp_path):
                                     "Markdown('::: {.panel-tabset}\\nx\\n:::')\n```\n")
     with pytest.raises(RenderError, match=r"div class \.panel-tabset is not supported"):
         render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_an_unknown_citation_fails_naming_file_and_line(tmp_path):
+    project = _in_project(tmp_path, "Known [@ser2025arbeidsmigratie].\n\nUnknown [@nobody2024; @ser2025arbeidsmigratie].\n"
+                                    "Mail info@example.org is not a citation.\n")
+    with pytest.raises(RenderError, match=r"doc\.qmd:3: citation @nobody2024 is not in the bibliography"):
+        render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_a_pandoc_warning_fails_the_render(tmp_path):
+    """pandoc runs with --fail-if-warnings: e.g. an image that does not exist is not silently left out."""
+    project = _in_project(tmp_path, "Text.\n\n![Alt text](nope.png)\n")
+    with pytest.raises(RenderError, match=r"nope\.png"):
+        render(project / "doc.qmd", tmp_path / "out", env={})

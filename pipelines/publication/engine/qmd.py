@@ -27,6 +27,7 @@ INLINE = re.compile(r"`\{python\}\s+([^`]+)`")
 _SHORTCODE = re.compile(r"\{\{[<%]\s*([\w-]*)")
 _DIV = re.compile(r"^(:{3,})\s*(.*?)\s*$")
 _SPAN = re.compile(r"\]\{([^}]*)\}")
+_CITE = re.compile(r"(?<![\w\\@])@(?!(?:fig|tbl|sec)-)([\w][\w:.#$%&+?<>~/-]*[\w])")
 _XREF = re.compile(r"(?<![\w\\])@((?:fig|tbl|sec)-[\w-]*[\w])")
 _HEADING_ID = re.compile(r"^#{1,6}\s.*\{[^}]*#(sec-[\w-]+)")
 _DIV_ID = re.compile(r"#((?:fig|tbl)-[\w-]+)")
@@ -69,6 +70,7 @@ class Document:
     path: Path
     front_matter: dict[str, Any]
     blocks: list[Markdown | Cell] = field(default_factory=list)
+    citations: list[tuple[str, Line]] = field(default_factory=list)  # citation keys and where they are used
 
 
 def _attributes(body: str, line: Line, kind: str) -> tuple[list[str], dict[str, str], str | None]:
@@ -215,7 +217,9 @@ def parse(path: Path) -> Document:
                 heading = _HEADING_ID.match(line.text)
                 if heading:
                     labels.add(heading.group(1))
-                references += [(m, line) for m in _XREF.findall(re.sub(r"`[^`]*`", "", line.text))]
+                prose = re.sub(r"`[^`]*`", "", line.text)
+                references += [(m, line) for m in _XREF.findall(prose)]
+                doc.citations += [(m, line) for m in _CITE.findall(prose)]
         buffer.append(line)
         i += 1
     flush()

@@ -20,6 +20,7 @@ edition rendered, so a failure leaves ``out_dir`` as it was.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -68,6 +69,7 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         projects.check_front_matter(doc.front_matter, qmd)
         for _profile, project in editions:
             _check_files(project, qmd)
+            _check_citations(project, doc, qmd)
         produced = {}
         for profile, project in editions:
             produced |= _render_offline(qmd, doc, project, work, profile, env)
@@ -144,6 +146,21 @@ def _check_files(project: projects.Project, qmd: Path) -> None:
             raise RenderError(f"{config_file}: bibliography file not found: {bib}")
 
 
+_BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def _check_citations(project: projects.Project, doc, qmd: Path) -> None:
+    """Every ``@key`` must be in the bibliography (citeproc would print '(key?)' and carry on)."""
+    bibliography = project.config.get("bibliography") or []
+    keys = set()
+    for bib in [bibliography] if isinstance(bibliography, str) else bibliography:
+        keys |= set(_BIB_KEY.findall((qmd.parent / bib).read_text(encoding="utf-8")))
+    for key, line in doc.citations:
+        if key not in keys:
+            raise RenderError(f"{line.where}: citation @{key} is not in the bibliography "
+                              f"({bibliography or 'no bibliography: set bibliography in _quarto.yml'})")
+
+
 def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profile: str | None,
                     env: dict[str, str]) -> dict[str, Path]:
     import typst
@@ -159,7 +176,8 @@ def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profi
         raise RenderError(str(exc)) from exc
     edition = work / (profile or "default")
     edition.mkdir(parents=True, exist_ok=True)
-    common = ["--lua-filter", str(FILTER), "--citeproc", f"--resource-path={qmd.parent}"]
+    # --fail-if-warnings: an unknown citation key, a missing image, a duplicate id ... fails instead of passing
+    common = ["--lua-filter", str(FILTER), "--citeproc", f"--resource-path={qmd.parent}", "--fail-if-warnings"]
 
     # HTML: self-contained, Vega libraries inlined once in the header when the document has charts.
     html_doc = Assembler(doc, executed, "html", edition / "figures", defaults)
