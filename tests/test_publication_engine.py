@@ -360,3 +360,16 @@ vegaEmbed("#probe", {"$schema": "https://vega.github.io/schema/vega-lite/v6.json
     tooltip = shown.group(1)
     assert "Inspectie SZW" in tooltip and "&amp;lt;img" in tooltip, tooltip
     assert "<img" not in tooltip and "&lt;img src" not in tooltip.replace("&amp;lt;img src", ""), tooltip
+
+
+def test_number_sections_false_numbers_nothing_and_references_show_the_title(tmp_path):
+    project = make_project(tmp_path)
+    shutil.rmtree(project / "chapters")
+    (project / "doc.qmd").write_text("---\nnumber-sections: false\n---\n\n# Alpha {#sec-alpha}\n\nSee @sec-alpha.\n",
+                                     encoding="utf-8")
+    render(project / "doc.qmd", tmp_path / "out", env={})
+    page = (tmp_path / "out" / "doc.html").read_text(encoding="utf-8")
+    assert "header-section-number" not in page
+    assert re.search(r'See <a href="#sec-alpha"[^>]*>Alpha</a>', page)
+    text = pdf_text((tmp_path / "out", {}), "doc.pdf")
+    assert "See Alpha." in text and "1 Alpha" not in text

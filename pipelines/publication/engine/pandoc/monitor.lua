@@ -16,6 +16,8 @@ local stringify = pandoc.utils.stringify
 local is_html = FORMAT:match("html") ~= nil
 local is_typst = FORMAT:match("typst") ~= nil
 local profile = ""
+local number_sections = true
+local titles = {}    -- section id -> its heading text (cross-reference text when sections are not numbered)
 local prefix = { fig = "Figure", tbl = "Table", sec = "Section" }
 
 -- the div classes the engine supports: the list of qmd.py (DIV_CLASSES), passed as metadata monitor-div-classes
@@ -188,7 +190,11 @@ local function number_document(doc)
     local out = pandoc.List()
     for _, b in ipairs(blocks) do
       if b.t == "Header" then
-        if not b.classes:includes("unnumbered") then
+        if b.identifier ~= "" then titles[b.identifier] = stringify(b.content) end
+        if not number_sections and b.identifier:match("^sec%-") then
+          numbers[b.identifier] = ""
+        end
+        if number_sections and not b.classes:includes("unnumbered") then
           sections[b.level] = (sections[b.level] or 0) + 1
           for l = b.level + 1, 9 do sections[l] = nil end
           local parts = {}
@@ -234,6 +240,7 @@ local function crossref(cite)
     error("monitor.lua: cross-reference @" .. id .. " points to no " .. kind .. " in this document")
   end
   local text = prefix[kind] .. "\u{00A0}" .. numbers[id]
+  if kind == "sec" and numbers[id] == "" then text = titles[id] end
   if is_typst then
     return pandoc.RawInline("typst", "#link(<" .. id .. ">)[" .. text .. "]")
   end
@@ -293,6 +300,7 @@ return {
   { Meta = function(meta)
       profile = meta["monitor-profile"] and stringify(meta["monitor-profile"]) or ""
       for _, c in ipairs(meta["monitor-div-classes"] or {}) do KNOWN_DIVS[stringify(c)] = true end
+      if meta["number-sections"] ~= nil then number_sections = meta["number-sections"] == true end
       local crossref_meta = meta.crossref or {}
       for _, k in ipairs({ "fig", "tbl", "sec" }) do
         if crossref_meta[k .. "-prefix"] then prefix[k] = stringify(crossref_meta[k .. "-prefix"]) end
