@@ -369,7 +369,7 @@ def test_number_sections_false_numbers_nothing_and_references_show_the_title(tmp
                                      encoding="utf-8")
     render(project / "doc.qmd", tmp_path / "out", env={})
     page = (tmp_path / "out" / "doc.html").read_text(encoding="utf-8")
-    assert "header-section-number" not in page
+    assert 'class="header-section-number"' not in page
     assert re.search(r'See <a href="#sec-alpha"[^>]*>Alpha</a>', page)
     text = pdf_text((tmp_path / "out", {}), "doc.pdf")
     assert "See Alpha." in text and "1 Alpha" not in text
