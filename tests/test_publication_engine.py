@@ -89,12 +89,16 @@ def test_cross_references_are_numbered_and_linked_in_html(rendered):
     assert re.search(r'<a href="#fig-chart"[^>]*>Figuur\s1</a>', page)
     assert re.search(r'<a href="#tbl-rows"[^>]*>Tabel\s1</a>', page)
     assert re.search(r'<a href="#sec-second"[^>]*>paragraaf\s1\.1</a>', page)
-    assert '<figure id="fig-chart"' in page and 'id="tbl-rows"' in page and 'id="tbl-long"' in page
+    assert re.search(r'<div id="fig-chart" class="monitor-float monitor-fig">\s*<figure>\s*<div id="chart-proef"', page)
+    figure = page[page.index('<div id="fig-chart"'):]
+    figure = figure[figure.index("<figure>"):figure.index("</figure>")]
+    assert figure.rstrip().endswith("</figcaption>"), "figcaption is the figure's last child"
+    assert 'id="tbl-rows"' in page and 'id="tbl-long"' in page
     text = visible_text(page)
     for caption in ("Figuur 1 : FIGCAP-NL", "Figuur 2 : PLAINFIG caption", "Tabel 1 : TBLCAP-NL",
                     "Tabel 2 : LONGTABLE caption"):
         assert caption in text
-    assert '<figure id="fig-plain"' in page and 'aria-label="PLAIN-ALT text"' in page  # #| fig-cap, #| fig-alt
+    assert '<div id="fig-plain"' in page and 'aria-label="PLAIN-ALT text"' in page  # #| fig-cap, #| fig-alt
     en = visible_text(html(rendered, "doc.en.html"))
     assert "see Figure 1 , Table 1 and Section 1.1" in en and "Figure 1 : FIGCAP-EN" in en
 

@@ -161,25 +161,36 @@ local function float(el, kind, number)
     end
     return out
   end
-  local tag = (kind == "fig") and "figure" or "div"
+  -- HTML: <div id> holds the float; a figure's image and caption are a <figure> with its <figcaption> last
+  -- (valid HTML), the source line, CSV link and table alternative follow inside the div.
   local captag = (kind == "fig") and "figcaption" or "div"
   local cap = pandoc.List({ pandoc.RawBlock("html", "<" .. captag .. " class=\"monitor-caption\">"),
     pandoc.Plain({ pandoc.Strong({ pandoc.Str(label) }), pandoc.Str(":"), pandoc.Space(), table.unpack(caption) }),
     pandoc.RawBlock("html", "</" .. captag .. ">") })
-  out:insert(pandoc.RawBlock("html", "<" .. tag .. " id=\"" .. el.identifier .. "\" class=\"monitor-float monitor-" ..
-    kind .. "\">"))
+  out:insert(pandoc.RawBlock("html", "<div id=\"" .. el.identifier .. "\" class=\"monitor-float monitor-" .. kind .. "\">"))
   if kind == "tbl" then
     out:extend(cap)
     out:extend(content)
   else
     local placed = false
     for _, b in ipairs(content) do
-      out:insert(b)
-      if not placed and contains(b, { image = true }) then out:extend(cap); placed = true end
+      if not placed and contains(b, { image = true }) then
+        out:insert(pandoc.RawBlock("html", "<figure>"))
+        out:insert(b)
+        out:extend(cap)
+        out:insert(pandoc.RawBlock("html", "</figure>"))
+        placed = true
+      else
+        out:insert(b)
+      end
     end
-    if not placed then out:extend(cap) end
+    if not placed then
+      out:insert(pandoc.RawBlock("html", "<figure>"))
+      out:extend(cap)
+      out:insert(pandoc.RawBlock("html", "</figure>"))
+    end
   end
-  out:insert(pandoc.RawBlock("html", "</" .. tag .. ">"))
+  out:insert(pandoc.RawBlock("html", "</div>"))
   return out
 end
 
