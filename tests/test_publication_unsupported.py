@@ -116,6 +116,22 @@ def test_a_failing_cell_names_file_line_and_label(tmp_path):
         render(project / "doc.qmd", tmp_path / "out", env={})
 
 
+def test_a_failure_in_the_second_edition_leaves_nothing_in_the_output(tmp_path):
+    """The Dutch edition renders and writes its chart CSV; the English one fails: no document, no CSV published."""
+    project = _in_project(tmp_path, """```{python}
+import polars as pl, altair as alt
+from pipelines.publication.report_kit import chart, lang
+rows = pl.DataFrame({"x": [1, 2], "source": ["S"] * 2, "vintage": ["v"] * 2, "status": ["s"] * 2, "licence": ["l"] * 2})
+chart(alt.Chart(rows).mark_point().encode(x="x:Q"), name="c", data=rows, alt="A", plain=["x"])
+assert lang() == "nl", "the English edition fails"
+```
+""")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="the English edition fails"):
+        render(project / "doc.qmd", out, env={})
+    assert sorted(p.name for p in out.rglob("*")) == [], "nothing half-written"
+
+
 def test_an_image_without_alt_text_fails_naming_the_cell(tmp_path):
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
     project = _in_project(tmp_path, "```{python}\n#| label: fig-x\n#| fig-cap: A\nfrom IPython.display import SVG\n"

@@ -52,12 +52,12 @@ def engine_name() -> str:
 def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
     """Render ``qmd`` (in a Quarto project directory) into ``out_dir``, every profile of the project's
     profile group: returns {file name: path}, e.g. monitor.html, monitor.pdf, monitor.en.html, monitor.en.pdf.
-    Chart data (CSV) goes to ``out_dir/data``."""
+    Chart data (CSV) goes to ``out_dir/data`` (the kernel gets it as ``MONITOR_DATA_DIR``). Offline, nothing
+    is written to ``out_dir`` unless every edition rendered."""
     qmd, out_dir = Path(qmd).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {"MONITOR_DATA_DIR": str(out_dir / "data")} | dict(env)
     if engine_name() == "quarto":
-        return _render_quarto(qmd, out_dir, env)
+        return _render_quarto(qmd, out_dir, dict(env) | {"MONITOR_DATA_DIR": str(out_dir / "data")})
     work = out_dir / f".{qmd.stem}-render"
     if work.exists():
         shutil.rmtree(work)
@@ -71,9 +71,13 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
             _check_files(project, qmd)
             _check_citations(project, doc, qmd)
         produced = {}
+        env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # chart CSVs, moved with the documents
         for profile, project in editions:
             produced |= _render_offline(qmd, doc, project, work, profile, env)
         placed = {}
+        for csv_file in sorted((work / "data").glob("*.csv")):
+            (out_dir / "data").mkdir(exist_ok=True)
+            csv_file.replace(out_dir / "data" / csv_file.name)
         for name, path in produced.items():
             path.replace(out_dir / name)
             placed[name] = out_dir / name
