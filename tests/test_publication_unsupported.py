@@ -33,6 +33,8 @@ def _render(tmp_path: Path, body: str, config: str | None = None, chapter: str |
     ("::: {.content-visible when-format=\"docx\"}\nx\n:::\n", r"doc\.qmd:1: when-format=\"docx\""),
     ("::: {.callout-note collapse=\"true\"}\nx\n:::\n", r"doc\.qmd:1: div attribute 'collapse' is not supported"),
     ("::: {#intro}\nx\n:::\n", r"doc\.qmd:1: div id '#intro'"),
+    ("::: {.content-visible when-profile=\"en\" title=\"x\"}\nx\n:::\n", r"doc\.qmd:1: title=\"…\" is only supported on callouts"),
+    ("# Bijlage {#sec-b .appendix}\n", r"doc\.qmd:1: heading class '\.appendix' is not supported"),
     ("See @fig-missing.\n", r"doc\.qmd:1: cross-reference @fig-missing points to nothing"),
     ("```{r}\n1\n```\n", r"doc\.qmd:1: ```\{r\} cells are not supported"),
     ("---\ntitle: x\nformat: {docx: default}\n---\ntext\n", r"doc\.qmd: key 'format\.docx' is not supported"),

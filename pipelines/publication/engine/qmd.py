@@ -112,12 +112,34 @@ def _check_div(body: str, line: Line) -> None:
     if ident and not (ident.startswith(ID_PREFIXES[:2]) or ident == "refs"):
         raise RenderError(f"{line.where}: div id '#{ident}': only #fig-…, #tbl-… (cross-reference floats) and "
                           "#refs (the references list) are supported")
+    if "title" in attrs and not (CALLOUTS & set(classes)):
+        raise RenderError(f"{line.where}: title=\"…\" is only supported on callouts")
     if any(k in CONDITIONS for k in attrs) and not ({"content-visible", "content-hidden"} & set(classes)):
         raise RenderError(f"{line.where}: when-/unless- attributes need .content-visible or .content-hidden")
     _check_conditions(attrs, line)
 
 
+_HEADING_ATTRS = re.compile(r"^#{1,6}\s.*[^\]\s]\s+\{([^}]*)\}\s*$")
+HEADING_CLASSES = {"unnumbered"}
+
+
+def _check_heading(line: Line) -> None:
+    m = _HEADING_ATTRS.match(line.text)
+    if not m:
+        return
+    body = m.group(1).strip()
+    classes, attrs, _ = _attributes(body.replace(" -", " .unnumbered") if body != "-" else ".unnumbered", line,
+                                    "heading")
+    for c in classes:
+        if c not in HEADING_CLASSES:
+            raise RenderError(f"{line.where}: heading class '.{c}' is not supported (supported: .unnumbered)")
+    if attrs:
+        raise RenderError(f"{line.where}: heading attributes {sorted(attrs)} are not supported")
+
+
 def _check_markdown_line(line: Line) -> None:
+    if line.text.startswith("#"):
+        _check_heading(line)
     m = _SHORTCODE.search(line.text)
     if m:
         raise RenderError(f"{line.where}: shortcode '{m.group(1) or m.group(0)}' is not supported by the offline "
