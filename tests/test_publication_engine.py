@@ -129,6 +129,8 @@ def test_callout_with_title(rendered):
     assert "<h2" not in page.split("NOTE-HEADING")[0][-300:], "a callout's heading is its title, not a section"
     text = pdf_text(rendered)
     assert "CALLOUT-TITLE CALLOUT-BODY" in text and "NOTE-HEADING NOTE-BODY" in text
+    assert re.search(r'class="callout callout-important"[^>]*>\s*<div class="callout-title">\s*<strong>Belangrijk<', page)
+    assert "Belangrijk IMPORTANT-BODY" in text and "Important IMPORTANT-BODY" in pdf_text(rendered, "doc.en.pdf")
     assert "1.1 Tweede" in text, "the callout heading took no section number"
 
 

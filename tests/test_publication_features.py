@@ -32,6 +32,7 @@ PROOF = {
     "attr:unless-format": ["test_content_by_format"],
     "div:.callout-note": ["test_callout_with_title"],
     "div:.callout-warning": ["test_callout_with_title"],
+    "div:.callout-important": ["test_callout_with_title"],
     "attr:title": ["test_callout_with_title"],
     "float:fig": ["test_cross_references_are_numbered_and_linked_in_html", "test_cross_references_and_captions_in_pdf"],
     "float:tbl": ["test_cross_references_are_numbered_and_linked_in_html", "test_cross_references_and_captions_in_pdf",
