@@ -240,6 +240,7 @@ def test_chart_csv_carries_provenance_and_is_linked(rendered):
     assert [r["value"] for r in rows] == ["22500.0", "23500.0", "27304.0"]
     assert {"source", "vintage", "status", "licence"} <= set(rows[0])
     assert (out / "data" / "proef.en.csv").exists()
+    assert (out / "data" / "notes.en.json").read_text() == '{"edition": "en"}', "other files cells write there too"
     assert 'href="data/proef.csv"' in html(rendered) and 'href="data/proef.en.csv"' in html(rendered, "doc.en.html")
 
 

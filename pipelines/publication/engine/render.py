@@ -52,7 +52,7 @@ def engine_name() -> str:
 def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
     """Render ``qmd`` (in a Quarto project directory) into ``out_dir``, every profile of the project's
     profile group: returns {file name: path}, e.g. monitor.html, monitor.pdf, monitor.en.html, monitor.en.pdf.
-    Chart data (CSV) goes to ``out_dir/data`` (the kernel gets it as ``MONITOR_DATA_DIR``). Offline, nothing
+    Chart data (CSV), and any file a cell writes to ``MONITOR_DATA_DIR``, goes to ``out_dir/data``. Offline, nothing
     is written to ``out_dir`` unless every edition rendered."""
     qmd, out_dir = Path(qmd).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,13 +71,13 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
             _check_files(project, qmd)
             _check_citations(project, doc, qmd)
         produced = {}
-        env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # chart CSVs, moved with the documents
+        env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # published data files, moved with the documents
         for profile, project in editions:
             produced |= _render_offline(qmd, doc, project, work, profile, env)
         placed = {}
-        for csv_file in sorted((work / "data").glob("*.csv")):
+        for data_file in sorted((work / "data").glob("*")):  # chart CSVs and any other file cells wrote there
             (out_dir / "data").mkdir(exist_ok=True)
-            csv_file.replace(out_dir / "data" / csv_file.name)
+            data_file.replace(out_dir / "data" / data_file.name)
         for name, path in produced.items():
             path.replace(out_dir / name)
             placed[name] = out_dir / name
