@@ -37,7 +37,8 @@ def _pdf_text(path) -> str:
 
 
 def test_outputs_are_published(built):
-    for name in ("monitor.duckdb", "monitor.html", "monitor.pdf", "build.json"):
+    for name in ("monitor.duckdb", "monitor.html", "monitor.pdf", "monitor.en.html", "monitor.en.pdf", "build.json",
+                 "data/spanning.csv", "data/spanning.en.csv"):
         assert (built.output / name).stat().st_size > 0, name
     manifest = json.loads((built.output / "build.json").read_text())
     assert manifest["publication_engine"] == "offline"
@@ -58,6 +59,9 @@ def test_posted_third_country_workers_equal_the_snapshot(built):
     shown = nl(value)
     assert shown in _html_text((built.output / "monitor.html").read_text(encoding="utf-8"))
     assert shown in _pdf_text(built.output / "monitor.pdf")
+    shown_en = fmt(value, lang="en")  # the English edition writes 27,304
+    assert shown_en in _html_text((built.output / "monitor.en.html").read_text(encoding="utf-8"))
+    assert shown_en in _pdf_text(built.output / "monitor.en.pdf")
 
 
 def test_tension_is_recomputed_from_the_snapshot_parts(built):

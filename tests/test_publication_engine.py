@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.publication.engine import RenderError, render
-from pipelines.publication.engine.qmd import parse
+from pipelines.publication.engine import render
 from pipelines.settings import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "publication_fixture"
 SHIPPED = ("typst-template.typ", "typst-show.typ", "monitor.css")
-HOSTILE_MARKUP = "<img src=x onerror=alert(1)>"
 
 
 def make_project(tmp: Path) -> Path:
@@ -53,7 +51,7 @@ def pdf_text(rendered, name="doc.pdf", first: int | None = None, last: int | Non
 
         pages = PdfReader(rendered[0] / name).pages[(first or 1) - 1:last]
         return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages)).replace("\u200b", "")
-    args = ["pdftotext", "-layout"] + (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    args = ["pdftotext"] + (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
     text = subprocess.run([*args, str(rendered[0] / name), "-"], capture_output=True, text=True, check=True).stdout
     return re.sub(r"\s+", " ", text).replace("\u200b", "")
 
@@ -91,12 +89,16 @@ def test_cross_references_are_numbered_and_linked_in_html(rendered):
     assert re.search(r'<a href="#fig-chart"[^>]*>Figuur\s1</a>', page)
     assert re.search(r'<a href="#tbl-rows"[^>]*>Tabel\s1</a>', page)
     assert re.search(r'<a href="#sec-second"[^>]*>paragraaf\s1\.1</a>', page)
-    assert '<figure id="fig-chart"' in page and 'id="tbl-rows"' in page and 'id="tbl-long"' in page
+    assert re.search(r'<div id="fig-chart" class="monitor-float monitor-fig">\s*<figure>\s*<div id="chart-proef"', page)
+    figure = page[page.index('<div id="fig-chart"'):]
+    figure = figure[figure.index("<figure>"):figure.index("</figure>")]
+    assert figure.rstrip().endswith("</figcaption>"), "figcaption is the figure's last child"
+    assert 'id="tbl-rows"' in page and 'id="tbl-long"' in page
     text = visible_text(page)
     for caption in ("Figuur 1 : FIGCAP-NL", "Figuur 2 : PLAINFIG caption", "Tabel 1 : TBLCAP-NL",
                     "Tabel 2 : LONGTABLE caption"):
         assert caption in text
-    assert '<figure id="fig-plain"' in page and 'aria-label="PLAIN-ALT text"' in page  # #| fig-cap, #| fig-alt
+    assert '<div id="fig-plain"' in page and 'aria-label="PLAIN-ALT text"' in page  # #| fig-cap, #| fig-alt
     en = visible_text(html(rendered, "doc.en.html"))
     assert "see Figure 1 , Table 1 and Section 1.1" in en and "Figure 1 : FIGCAP-EN" in en
 
@@ -127,7 +129,18 @@ def test_callout_with_title(rendered):
     assert "<h2" not in page.split("NOTE-HEADING")[0][-300:], "a callout's heading is its title, not a section"
     text = pdf_text(rendered)
     assert "CALLOUT-TITLE CALLOUT-BODY" in text and "NOTE-HEADING NOTE-BODY" in text
+    assert re.search(r'class="callout callout-important"[^>]*>\s*<div class="callout-title">\s*<strong>Belangrijk<', page)
+    assert "Belangrijk IMPORTANT-BODY" in text and "Important IMPORTANT-BODY" in pdf_text(rendered, "doc.en.pdf")
     assert "1.1 Tweede" in text, "the callout heading took no section number"
+
+
+def test_colophon_is_a_page_of_its_own(rendered):
+    from pypdf import PdfReader
+
+    pages = PdfReader(rendered[0] / "doc.pdf").pages
+    last = pages[-1].extract_text()
+    assert "COLOPHON-TEXT: nl" in last and "Literatuur" not in last and "LONGTABLE" not in last
+    assert 'class="monitor-colophon"' in html(rendered) and "COLOPHON-TEXT: en" in pdf_text(rendered, "doc.en.pdf")
 
 
 def test_footnotes(rendered):
@@ -153,9 +166,12 @@ def test_pdf_is_a4_tagged_ua_with_title_and_language(rendered):
     from pypdf import PdfReader
 
     reader = PdfReader(rendered[0] / "doc.pdf")
-    for page in reader.pages:
-        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    landscape = [i for i, p in enumerate(reader.pages, 1) if "WIDETABLE" in (p.extract_text() or "")]
+    assert len(landscape) == 1 and sizes[landscape[0] - 1] == (842, 595), "size='landscape': an A4 landscape page"
+    assert all(size == (595, 842) for i, size in enumerate(sizes, 1) if i not in landscape), sizes
     assert reader.metadata.title == "Proefdocument"
+    assert reader.metadata.creation_date.year == 2026 and reader.metadata.creation_date.month == 1  # SOURCE_DATE_EPOCH
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "nl" and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
@@ -213,7 +229,7 @@ def test_chart_is_embedded_once_with_svg_renderer_alt_text_and_locale(rendered):
     assert page.count("window.vegaEmbed") == 1, "the Vega bundle is inlined once"
     assert "application/vnd.monitor.dependency" not in page and page.count("vegaEmbed(\"#chart-") == 1
     assert re.search(r'vegaEmbed\("#chart-proef", .*"renderer": "svg"', page)
-    assert '"description": "ALT-NL' in page and '"width": "container"' in page
+    assert '"description": "ALT-NL' in page and '"width": "container"' in page and '"tooltip"' in page
     assert '"decimal": ","' in page and '"thousands": "."' in page  # nl-NL number locale in the spec
     assert '"decimal": "."' in html(rendered, "doc.en.html")
 
@@ -224,6 +240,7 @@ def test_chart_csv_carries_provenance_and_is_linked(rendered):
     assert [r["value"] for r in rows] == ["22500.0", "23500.0", "27304.0"]
     assert {"source", "vintage", "status", "licence"} <= set(rows[0])
     assert (out / "data" / "proef.en.csv").exists()
+    assert (out / "data" / "notes.en.json").read_text() == '{"edition": "en"}', "other files cells write there too"
     assert 'href="data/proef.csv"' in html(rendered) and 'href="data/proef.en.csv"' in html(rendered, "doc.en.html")
 
 
@@ -324,3 +341,42 @@ def test_hostile_chart_title_is_drawn_as_text(rendered, tmp_path):
     svg = dom[start:dom.index("</svg>", start)]
     assert "&lt;img src=x onerror=alert(1)&gt;" in svg, "the chart title is SVG text"
     assert _squash("Inspectie SZW <img src=x onerror=alert(1)>") in _squash(pdf_text(rendered, first=3))
+
+
+def test_hostile_tooltip_is_shown_as_text(rendered, tmp_path):
+    """The chart's tooltip handler (vega-tooltip, from the page's own inlined bundle) gets a data value with
+    markup; the tooltip element must hold it as text. Runs in headless Chromium with the network closed."""
+    from tests.conftest import offline_dom
+
+    page = html(rendered)
+    probe = """<div id="probe"></div><script>
+vegaEmbed("#probe", {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"a": 1}]},
+  "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}}, {"renderer": "svg"}).then(r => {
+  const value = {"Uitgever": "Inspectie SZW <img src=x onerror=alert(1)>"};
+  r.view.tooltip()(r.view, new MouseEvent("mousemove", {clientX: 10, clientY: 10}), {}, value);
+  const el = document.getElementById("vg-tooltip-element");
+  document.body.setAttribute("data-tooltip", el ? el.innerHTML : "NO-TOOLTIP");
+});
+</script></body>"""
+    probe_page = tmp_path / "probe.html"
+    head, _, tail = page.rpartition("</body>")  # the last one: the inlined bundle's code contains the string too
+    probe_page.write_text(head + probe + tail, encoding="utf-8")
+    dom = offline_dom(probe_page, tmp_path / "profile")
+    shown = re.search(r'data-tooltip="([^"]*)"', dom)
+    assert shown, "the tooltip handler ran"
+    tooltip = shown.group(1)
+    assert "Inspectie SZW" in tooltip and "&amp;lt;img" in tooltip, tooltip
+    assert "<img" not in tooltip and "&lt;img src" not in tooltip.replace("&amp;lt;img src", ""), tooltip
+
+
+def test_number_sections_false_numbers_nothing_and_references_show_the_title(tmp_path):
+    project = make_project(tmp_path)
+    shutil.rmtree(project / "chapters")
+    (project / "doc.qmd").write_text("---\nnumber-sections: false\n---\n\n# Alpha {#sec-alpha}\n\nSee @sec-alpha.\n",
+                                     encoding="utf-8")
+    render(project / "doc.qmd", tmp_path / "out", env={})
+    page = (tmp_path / "out" / "doc.html").read_text(encoding="utf-8")
+    assert 'class="header-section-number"' not in page
+    assert re.search(r'See <a href="#sec-alpha"[^>]*>Alpha</a>', page)
+    text = pdf_text((tmp_path / "out", {}), "doc.pdf")
+    assert "See Alpha." in text and "1 Alpha" not in text

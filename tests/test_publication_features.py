@@ -32,6 +32,7 @@ PROOF = {
     "attr:unless-format": ["test_content_by_format"],
     "div:.callout-note": ["test_callout_with_title"],
     "div:.callout-warning": ["test_callout_with_title"],
+    "div:.callout-important": ["test_callout_with_title"],
     "attr:title": ["test_callout_with_title"],
     "float:fig": ["test_cross_references_are_numbered_and_linked_in_html", "test_cross_references_and_captions_in_pdf"],
     "float:tbl": ["test_cross_references_are_numbered_and_linked_in_html", "test_cross_references_and_captions_in_pdf",
@@ -68,6 +69,9 @@ PROOF = {
     "config:format.typst.citeproc": ["test_citations_and_bibliography"],
     "config:format.typst.template-partials": ["test_pdf_has_title_page_toc_running_header_and_page_numbers"],
     "div:.monitor-source": ["test_chart_has_table_alternative_and_source_line"],
+    "div:.monitor-colophon": ["test_colophon_is_a_page_of_its_own"],
+    "div:.monitor-small": ["test_pdf_words_do_not_overlap"],
+    "div:.monitor-landscape": ["test_pdf_is_a4_tagged_ua_with_title_and_language"],
 }
 
 

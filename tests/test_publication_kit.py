@@ -114,9 +114,9 @@ def test_house_style_sets_the_locale_of_the_edition():
     import altair as alt
 
     chart = alt.Chart(pl.DataFrame({"a": [1000.5]})).mark_bar().encode(y="a:Q").properties(width=300)
-    html_spec, static = charts.specs(chart, "x", "alt text", "nl")
+    html_spec, static = charts.specs(chart, "alt text", "nl")
     assert html_spec["config"]["locale"]["number"]["decimal"] == "," and html_spec["width"] == "container"
     assert static["width"] == 300 and html_spec["description"] == "alt text"
-    assert charts.specs(chart, "x", "alt", "en")[0]["config"]["locale"]["number"]["decimal"] == "."
+    assert charts.specs(chart, "alt", "en")[0]["config"]["locale"]["number"]["decimal"] == "."
     svg_nl = charts.svg(static, "nl")
     assert "1.000" in svg_nl or "1.000,5" in svg_nl  # axis ticks in Dutch notation

@@ -3,11 +3,9 @@ before any cell runs; and the report kit fails loudly on misuse. Fast: nothing i
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from pipelines.publication.engine import RenderError, render
@@ -35,6 +33,8 @@ def _render(tmp_path: Path, body: str, config: str | None = None, chapter: str |
     ("::: {.content-visible when-format=\"docx\"}\nx\n:::\n", r"doc\.qmd:1: when-format=\"docx\""),
     ("::: {.callout-note collapse=\"true\"}\nx\n:::\n", r"doc\.qmd:1: div attribute 'collapse' is not supported"),
     ("::: {#intro}\nx\n:::\n", r"doc\.qmd:1: div id '#intro'"),
+    ("::: {.content-visible when-profile=\"en\" title=\"x\"}\nx\n:::\n", r"doc\.qmd:1: title=\"…\" is only supported on callouts"),
+    ("# Bijlage {#sec-b .appendix}\n", r"doc\.qmd:1: heading class '\.appendix' is not supported"),
     ("See @fig-missing.\n", r"doc\.qmd:1: cross-reference @fig-missing points to nothing"),
     ("```{r}\n1\n```\n", r"doc\.qmd:1: ```\{r\} cells are not supported"),
     ("---\ntitle: x\nformat: {docx: default}\n---\ntext\n", r"doc\.qmd: key 'format\.docx' is not supported"),
@@ -118,9 +118,47 @@ def test_a_failing_cell_names_file_line_and_label(tmp_path):
         render(project / "doc.qmd", tmp_path / "out", env={})
 
 
+def test_a_failure_in_the_second_edition_leaves_nothing_in_the_output(tmp_path):
+    """The Dutch edition renders and writes its chart CSV; the English one fails: no document, no CSV published."""
+    project = _in_project(tmp_path, """```{python}
+import polars as pl, altair as alt
+from pipelines.publication.report_kit import chart, lang
+rows = pl.DataFrame({"x": [1, 2], "source": ["S"] * 2, "vintage": ["v"] * 2, "status": ["s"] * 2, "licence": ["l"] * 2})
+chart(alt.Chart(rows).mark_point().encode(x="x:Q"), name="c", data=rows, alt="A", plain=["x"])
+assert lang() == "nl", "the English edition fails"
+```
+""")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="the English edition fails"):
+        render(project / "doc.qmd", out, env={})
+    assert sorted(p.name for p in out.rglob("*")) == [], "nothing half-written"
+
+
 def test_an_image_without_alt_text_fails_naming_the_cell(tmp_path):
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
     project = _in_project(tmp_path, "```{python}\n#| label: fig-x\n#| fig-cap: A\nfrom IPython.display import SVG\n"
                                     f"SVG('{svg}')\n```\n")
     with pytest.raises(RenderError, match=r"doc\.qmd:1: cell fig-x shows an image without alt text"):
+        render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_generated_markdown_with_an_unknown_div_class_fails(tmp_path):
+    """Markdown made by a cell is not in the source file; pandoc's filter still refuses the class by name."""
+    project = _in_project(tmp_path, "```{python}\nfrom IPython.display import Markdown\n"
+                                    "Markdown('::: {.panel-tabset}\\nx\\n:::')\n```\n")
+    with pytest.raises(RenderError, match=r"div class \.panel-tabset is not supported"):
+        render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_an_unknown_citation_fails_naming_file_and_line(tmp_path):
+    project = _in_project(tmp_path, "Known [@ser2025arbeidsmigratie].\n\nUnknown [@nobody2024; @ser2025arbeidsmigratie].\n"
+                                    "Mail info@example.org is not a citation.\n")
+    with pytest.raises(RenderError, match=r"doc\.qmd:3: citation @nobody2024 is not in the bibliography"):
+        render(project / "doc.qmd", tmp_path / "out", env={})
+
+
+def test_a_pandoc_warning_fails_the_render(tmp_path):
+    """pandoc runs with --fail-if-warnings: e.g. an image that does not exist is not silently left out."""
+    project = _in_project(tmp_path, "Text.\n\n![Alt text](nope.png)\n")
+    with pytest.raises(RenderError, match=r"nope\.png"):
         render(project / "doc.qmd", tmp_path / "out", env={})

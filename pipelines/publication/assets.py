@@ -107,8 +107,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         staging = publication.staging(context.run.run_id)
         engine = engine_name()
         context.log.info(f"Rendering {REPORT.name} with the {engine} engine")
-        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE),
-                                                "MONITOR_DATA_DIR": str(staging / CHART_DATA_DIR)})
+        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE)})  # CSVs: staging/data
         missing = [name for name in EDITIONS if name not in produced]
         if missing:
             raise dg.Failure(f"Rendering {REPORT.name} did not produce {missing} (produced: {sorted(produced)}); "

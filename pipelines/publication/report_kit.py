@@ -55,7 +55,8 @@ def text(value: Any) -> str:
 def database_path() -> Path:
     path = os.environ.get("MONITOR_DUCKDB")
     if not path:
-        raise RuntimeError("MONITOR_DUCKDB is not set: render reports through `monitor build` or `monitor render`")
+        raise RuntimeError("MONITOR_DUCKDB is not set: render the reports through `monitor build`, or set it to a "
+                           "built monitor.duckdb")
     return Path(path)
 
 
@@ -78,7 +79,10 @@ def _markdown(markdown: str) -> None:
 
 
 def setup() -> None:
-    """Put the Vega libraries on the page once (for Quarto, which takes charts as text/html)."""
+    """Put the Vega libraries on the page once (for Quarto, which takes charts as text/html). The offline engine
+    inlines them itself and says so in ``MONITOR_PUBLICATION_ENGINE``; then nothing is shown."""
+    if os.environ.get("MONITOR_PUBLICATION_ENGINE") == "offline":
+        return
     import vl_convert
     from IPython.display import display
 
@@ -114,7 +118,7 @@ def chart(c, *, name: str, data, alt: str, columns: Mapping[str, str] | None = N
     if not isinstance(alt, str) or not alt.strip():
         raise _charts.ChartError(f"chart {name!r}: alt text is required")
     edition = lang()
-    spec, static = _charts.specs(c, name, alt, edition)
+    spec, static = _charts.specs(c, alt, edition)
     link = _charts.write_csv(name, data, edition)
     display({
         _charts.VEGALITE_MIME: spec,

@@ -27,6 +27,7 @@ INLINE = re.compile(r"`\{python\}\s+([^`]+)`")
 _SHORTCODE = re.compile(r"\{\{[<%]\s*([\w-]*)")
 _DIV = re.compile(r"^(:{3,})\s*(.*?)\s*$")
 _SPAN = re.compile(r"\]\{([^}]*)\}")
+_CITE = re.compile(r"(?<![\w\\@])@(?!(?:fig|tbl|sec)-)([\w][\w:.#$%&+?<>~/-]*[\w])")
 _XREF = re.compile(r"(?<![\w\\])@((?:fig|tbl|sec)-[\w-]*[\w])")
 _HEADING_ID = re.compile(r"^#{1,6}\s.*\{[^}]*#(sec-[\w-]+)")
 _DIV_ID = re.compile(r"#((?:fig|tbl)-[\w-]+)")
@@ -69,6 +70,7 @@ class Document:
     path: Path
     front_matter: dict[str, Any]
     blocks: list[Markdown | Cell] = field(default_factory=list)
+    citations: list[tuple[str, Line]] = field(default_factory=list)  # citation keys and where they are used
 
 
 def _attributes(body: str, line: Line, kind: str) -> tuple[list[str], dict[str, str], str | None]:
@@ -110,12 +112,34 @@ def _check_div(body: str, line: Line) -> None:
     if ident and not (ident.startswith(ID_PREFIXES[:2]) or ident == "refs"):
         raise RenderError(f"{line.where}: div id '#{ident}': only #fig-…, #tbl-… (cross-reference floats) and "
                           "#refs (the references list) are supported")
+    if "title" in attrs and not (CALLOUTS & set(classes)):
+        raise RenderError(f"{line.where}: title=\"…\" is only supported on callouts")
     if any(k in CONDITIONS for k in attrs) and not ({"content-visible", "content-hidden"} & set(classes)):
         raise RenderError(f"{line.where}: when-/unless- attributes need .content-visible or .content-hidden")
     _check_conditions(attrs, line)
 
 
+_HEADING_ATTRS = re.compile(r"^#{1,6}\s.*[^\]\s]\s+\{([^}]*)\}\s*$")
+HEADING_CLASSES = {"unnumbered"}
+
+
+def _check_heading(line: Line) -> None:
+    m = _HEADING_ATTRS.match(line.text)
+    if not m:
+        return
+    body = m.group(1).strip()
+    classes, attrs, _ = _attributes(body.replace(" -", " .unnumbered") if body != "-" else ".unnumbered", line,
+                                    "heading")
+    for c in classes:
+        if c not in HEADING_CLASSES:
+            raise RenderError(f"{line.where}: heading class '.{c}' is not supported (supported: .unnumbered)")
+    if attrs:
+        raise RenderError(f"{line.where}: heading attributes {sorted(attrs)} are not supported")
+
+
 def _check_markdown_line(line: Line) -> None:
+    if line.text.startswith("#"):
+        _check_heading(line)
     m = _SHORTCODE.search(line.text)
     if m:
         raise RenderError(f"{line.where}: shortcode '{m.group(1) or m.group(0)}' is not supported by the offline "
@@ -215,7 +239,9 @@ def parse(path: Path) -> Document:
                 heading = _HEADING_ID.match(line.text)
                 if heading:
                     labels.add(heading.group(1))
-                references += [(m, line) for m in _XREF.findall(re.sub(r"`[^`]*`", "", line.text))]
+                prose = re.sub(r"`[^`]*`", "", line.text)
+                references += [(m, line) for m in _XREF.findall(prose)]
+                doc.citations += [(m, line) for m in _CITE.findall(prose)]
         buffer.append(line)
         i += 1
     flush()

@@ -20,6 +20,7 @@ edition rendered, so a failure leaves ``out_dir`` as it was.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,7 +32,7 @@ from pipelines.publication.engine import project as projects
 from pipelines.publication.engine.assemble import Assembler
 from pipelines.publication.engine.errors import RenderError
 from pipelines.publication.engine.execute import ExecutionError, execute
-from pipelines.publication.engine.qmd import parse
+from pipelines.publication.engine.qmd import DIV_CLASSES, parse
 
 PANDOC_DIR = Path(__file__).parent / "pandoc"
 FILTER = PANDOC_DIR / "monitor.lua"
@@ -51,12 +52,12 @@ def engine_name() -> str:
 def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
     """Render ``qmd`` (in a Quarto project directory) into ``out_dir``, every profile of the project's
     profile group: returns {file name: path}, e.g. monitor.html, monitor.pdf, monitor.en.html, monitor.en.pdf.
-    Chart data (CSV) goes to ``out_dir/data``."""
+    Chart data (CSV), and any file a cell writes to ``MONITOR_DATA_DIR``, goes to ``out_dir/data``. Offline, nothing
+    is written to ``out_dir`` unless every edition rendered."""
     qmd, out_dir = Path(qmd).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {"MONITOR_DATA_DIR": str(out_dir / "data")} | dict(env)
     if engine_name() == "quarto":
-        return _render_quarto(qmd, out_dir, env)
+        return _render_quarto(qmd, out_dir, dict(env) | {"MONITOR_DATA_DIR": str(out_dir / "data")})
     work = out_dir / f".{qmd.stem}-render"
     if work.exists():
         shutil.rmtree(work)
@@ -68,10 +69,15 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         projects.check_front_matter(doc.front_matter, qmd)
         for _profile, project in editions:
             _check_files(project, qmd)
+            _check_citations(project, doc, qmd)
         produced = {}
+        env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # published data files, moved with the documents
         for profile, project in editions:
             produced |= _render_offline(qmd, doc, project, work, profile, env)
         placed = {}
+        for data_file in sorted((work / "data").glob("*")):  # chart CSVs and any other file cells wrote there
+            (out_dir / "data").mkdir(exist_ok=True)
+            data_file.replace(out_dir / "data" / data_file.name)
         for name, path in produced.items():
             path.replace(out_dir / name)
             placed[name] = out_dir / name
@@ -110,6 +116,7 @@ def _pandoc(markdown: str, to: str, output: Path, extra: list[str]) -> None:
 def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fmt: str) -> dict[str, Any]:
     meta = {k: config[k] for k in PASSED_METADATA if k in config}
     meta["monitor-profile"] = profile or ""
+    meta["monitor-div-classes"] = sorted(DIV_CLASSES)
     if config.get("bibliography"):
         bibs = config["bibliography"] if isinstance(config["bibliography"], list) else [config["bibliography"]]
         meta["bibliography"] = [str(project_dir / b) for b in bibs]
@@ -143,6 +150,21 @@ def _check_files(project: projects.Project, qmd: Path) -> None:
             raise RenderError(f"{config_file}: bibliography file not found: {bib}")
 
 
+_BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def _check_citations(project: projects.Project, doc, qmd: Path) -> None:
+    """Every ``@key`` must be in the bibliography (citeproc would print '(key?)' and carry on)."""
+    bibliography = project.config.get("bibliography") or []
+    keys = set()
+    for bib in [bibliography] if isinstance(bibliography, str) else bibliography:
+        keys |= set(_BIB_KEY.findall((qmd.parent / bib).read_text(encoding="utf-8")))
+    for key, line in doc.citations:
+        if key not in keys:
+            raise RenderError(f"{line.where}: citation @{key} is not in the bibliography "
+                              f"({bibliography or 'no bibliography: set bibliography in _quarto.yml'})")
+
+
 def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profile: str | None,
                     env: dict[str, str]) -> dict[str, Path]:
     import typst
@@ -151,14 +173,15 @@ def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profi
     config = projects.merge(project.config, doc.front_matter)
     stem = str(config.get("output-file") or qmd.stem).removesuffix(".html").removesuffix(".pdf")
     defaults = {"echo": False, "warning": False} | (config.get("execute") or {})
-    kernel_env = env | {"QUARTO_PROFILE": profile or ""}
+    kernel_env = env | {"QUARTO_PROFILE": profile or "", "MONITOR_PUBLICATION_ENGINE": "offline"}
     try:
         executed = execute(doc, kernel_env)
     except ExecutionError as exc:
         raise RenderError(str(exc)) from exc
     edition = work / (profile or "default")
     edition.mkdir(parents=True, exist_ok=True)
-    common = ["--lua-filter", str(FILTER), "--citeproc", f"--resource-path={qmd.parent}"]
+    # --fail-if-warnings: an unknown citation key, a missing image, a duplicate id ... fails instead of passing
+    common = ["--lua-filter", str(FILTER), "--citeproc", f"--resource-path={qmd.parent}", "--fail-if-warnings"]
 
     # HTML: self-contained, Vega libraries inlined once in the header when the document has charts.
     html_doc = Assembler(doc, executed, "html", edition / "figures", defaults)

@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipelines.publication.kit.language import current_language
 
 VEGALITE_MIME = "application/vnd.vegalite.v6+json"
 CHART_MIME = "application/vnd.monitor.chart+json"  # alt text and name for the offline engine
@@ -109,7 +108,7 @@ def write_csv(name: str, data, lang: str) -> str:
     return f"{data_dir().name}/{target.name}"
 
 
-def specs(chart, name: str, alt: str, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def specs(chart, alt: str, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(interactive spec for HTML, static spec for the PDF)."""
     spec = house_style(chart.to_dict(), lang)
     spec["description"] = alt  # vega-embed puts it in the SVG's aria-label

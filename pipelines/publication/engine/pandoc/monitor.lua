@@ -16,15 +16,12 @@ local stringify = pandoc.utils.stringify
 local is_html = FORMAT:match("html") ~= nil
 local is_typst = FORMAT:match("typst") ~= nil
 local profile = ""
+local number_sections = true
+local titles = {}    -- section id -> its heading text (cross-reference text when sections are not numbered)
 local prefix = { fig = "Figure", tbl = "Table", sec = "Section" }
 
-local KNOWN_DIVS = {
-  ["content-visible"] = true, ["content-hidden"] = true,
-  ["callout-note"] = true, ["callout-warning"] = true, ["callout-important"] = true,
-  ["callout-tip"] = true, ["callout-caution"] = true,
-  ["monitor-source"] = true, ["monitor-small"] = true, ["monitor-landscape"] = true,
-  ["monitor-colophon"] = true, ["monitor-chart-output"] = true,
-}
+-- the div classes the engine supports: the list of qmd.py (DIV_CLASSES), passed as metadata monitor-div-classes
+local KNOWN_DIVS = {}
 
 local function typst_string(s)
   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"'
@@ -145,7 +142,14 @@ local function float(el, kind, number)
     local cap = pandoc.List({ pandoc.RawBlock("typst", "#monitor-caption(kind: \"" .. kind .. "\", label: [" ..
       label .. "])["), pandoc.Plain(caption), pandoc.RawBlock("typst", "] <" .. el.identifier .. ">") })
     if kind == "tbl" then
-      out:extend(cap)
+      local first = content[1]
+      if first and first.t == "Div" and first.classes:includes("monitor-landscape") then
+        local inner = pandoc.List(cap)  -- the caption goes onto the landscape page, with its table
+        inner:extend(first.content)
+        first.content = inner
+      else
+        out:extend(cap)
+      end
       out:extend(content)
     else
       local placed = false
@@ -157,25 +161,36 @@ local function float(el, kind, number)
     end
     return out
   end
-  local tag = (kind == "fig") and "figure" or "div"
+  -- HTML: <div id> holds the float; a figure's image and caption are a <figure> with its <figcaption> last
+  -- (valid HTML), the source line, CSV link and table alternative follow inside the div.
   local captag = (kind == "fig") and "figcaption" or "div"
   local cap = pandoc.List({ pandoc.RawBlock("html", "<" .. captag .. " class=\"monitor-caption\">"),
     pandoc.Plain({ pandoc.Strong({ pandoc.Str(label) }), pandoc.Str(":"), pandoc.Space(), table.unpack(caption) }),
     pandoc.RawBlock("html", "</" .. captag .. ">") })
-  out:insert(pandoc.RawBlock("html", "<" .. tag .. " id=\"" .. el.identifier .. "\" class=\"monitor-float monitor-" ..
-    kind .. "\">"))
+  out:insert(pandoc.RawBlock("html", "<div id=\"" .. el.identifier .. "\" class=\"monitor-float monitor-" .. kind .. "\">"))
   if kind == "tbl" then
     out:extend(cap)
     out:extend(content)
   else
     local placed = false
     for _, b in ipairs(content) do
-      out:insert(b)
-      if not placed and contains(b, { image = true }) then out:extend(cap); placed = true end
+      if not placed and contains(b, { image = true }) then
+        out:insert(pandoc.RawBlock("html", "<figure>"))
+        out:insert(b)
+        out:extend(cap)
+        out:insert(pandoc.RawBlock("html", "</figure>"))
+        placed = true
+      else
+        out:insert(b)
+      end
     end
-    if not placed then out:extend(cap) end
+    if not placed then
+      out:insert(pandoc.RawBlock("html", "<figure>"))
+      out:extend(cap)
+      out:insert(pandoc.RawBlock("html", "</figure>"))
+    end
   end
-  out:insert(pandoc.RawBlock("html", "</" .. tag .. ">"))
+  out:insert(pandoc.RawBlock("html", "</div>"))
   return out
 end
 
@@ -186,7 +201,11 @@ local function number_document(doc)
     local out = pandoc.List()
     for _, b in ipairs(blocks) do
       if b.t == "Header" then
-        if not b.classes:includes("unnumbered") then
+        if b.identifier ~= "" then titles[b.identifier] = stringify(b.content) end
+        if not number_sections and b.identifier:match("^sec%-") then
+          numbers[b.identifier] = ""
+        end
+        if number_sections and not b.classes:includes("unnumbered") then
           sections[b.level] = (sections[b.level] or 0) + 1
           for l = b.level + 1, 9 do sections[l] = nil end
           local parts = {}
@@ -232,6 +251,7 @@ local function crossref(cite)
     error("monitor.lua: cross-reference @" .. id .. " points to no " .. kind .. " in this document")
   end
   local text = prefix[kind] .. "\u{00A0}" .. numbers[id]
+  if kind == "sec" and numbers[id] == "" then text = titles[id] end
   if is_typst then
     return pandoc.RawInline("typst", "#link(<" .. id .. ">)[" .. text .. "]")
   end
@@ -243,7 +263,7 @@ local TYPST_WRAP = {
   ["monitor-source"] = { "#block(above: 0.5em, below: 1em)[#set text(size: 8.5pt, fill: luma(60))", "]" },
   ["monitor-small"] = { "#[#set text(size: 8pt)", "]" },
   ["monitor-landscape"] = { "#page(flipped: true)[#set text(size: 8pt)", "]" },
-  ["monitor-colophon"] = { "#pagebreak(weak: true)\n#[#set text(size: 9pt)", "]" },
+  ["monitor-colophon"] = { "#[#set text(size: 9pt)\n#set par(spacing: 0.9em)", "]" },
 }
 
 local function check_classes(el)
@@ -290,6 +310,8 @@ end
 return {
   { Meta = function(meta)
       profile = meta["monitor-profile"] and stringify(meta["monitor-profile"]) or ""
+      for _, c in ipairs(meta["monitor-div-classes"] or {}) do KNOWN_DIVS[stringify(c)] = true end
+      if meta["number-sections"] ~= nil then number_sections = meta["number-sections"] == true end
       local crossref_meta = meta.crossref or {}
       for _, k in ipairs({ "fig", "tbl", "sec" }) do
         if crossref_meta[k .. "-prefix"] then prefix[k] = stringify(crossref_meta[k .. "-prefix"]) end
