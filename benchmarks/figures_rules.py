@@ -61,7 +61,8 @@ def run(base_url: str) -> dict:
             load_register(con, path, contracts[table_name(path)])
         # the origins of the one snapshot, so the joins on raw_snapshots__origins find it
         con.execute("CREATE TABLE raw_snapshots__origins AS SELECT ? AS snapshot_id, ? AS sha256, 'cite' AS citation, "
-                    "'CC BY 4.0' AS licence, '2031-05' AS retrieved, 'transcription' AS obtained, '2031-05' AS published",
+                    "'CC BY 4.0' AS licence, '2031-05' AS retrieved, 'transcription' AS obtained, '2031-05' AS published, "
+                    "'https://opendata.cbs.nl' AS url, 'T' AS title",
                     [snapshot.id, snapshot.sha256])
         for name, sql in [("stg_cbs__observations", models["stg_cbs__observations"].sql),
                           ("mart__observations", "SELECT * FROM stg_cbs__observations"),
@@ -70,7 +71,16 @@ def run(base_url: str) -> dict:
                 con.execute(statement)
             t0 = time.perf_counter()
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+            con.execute("CHECKPOINT")
             timings[f"model {name}"] = time.perf_counter() - t0
+        # the same mart as main had it (newest vintage first, no register, text vintages), for comparison
+        old = subprocess.run(["git", "show", "main:sql/marts/mart__figures.sql"], cwd=REPO, capture_output=True, text=True)
+        if old.returncode == 0:
+            t0 = time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TABLE mart__figures_main AS {old.stdout}")
+            con.execute("CHECKPOINT")
+            timings["model mart__figures as on main"] = time.perf_counter() - t0
+            con.execute("DROP TABLE mart__figures_main")
         for table in ("raw_cbs__observations", "mart__observations", "mart__figures"):
             for rule in contracts[table].rules:
                 if rule.kind != "sql":
