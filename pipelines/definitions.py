@@ -7,13 +7,14 @@ import dagster as dg
 
 from pipelines import policy
 from pipelines.publication.assets import publication_assets
+from pipelines.registers import register_assets
 from pipelines.resources import default_resources
 from pipelines.sources import discover_source_assets
 from pipelines.sources.common.assets import raw_snapshots__origins
 from pipelines.transform.assets import sql_model_assets
 from pipelines.validation.checks import contract_checks
 
-raw_assets = [raw_snapshots__origins, *discover_source_assets()]
+raw_assets = [raw_snapshots__origins, *register_assets(), *discover_source_assets()]
 raw_tables = [key.to_user_string() for a in raw_assets for key in a.keys]
 model_assets = sql_model_assets(set(raw_tables))
 model_tables = [key.to_user_string() for a in model_assets for key in a.keys]
