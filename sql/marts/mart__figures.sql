@@ -94,7 +94,9 @@ SELECT
               THEN 'acknowledged_revision: the other figure is superseded (' || replace(r.revision_kind, '_', ' ')
                    || ', data_contracts/registers/revisions.yaml).'
          WHEN r.next_confidence_rank > r.confidence_rank
-              THEN 'higher_confidence: ' || r.confidence || ' beats ' || r.next_confidence || ' (the producer''s own figure before one quoting it, a quote before a citation).'
+              THEN 'higher_confidence: ' || r.confidence || ' beats ' || r.next_confidence || CASE r.next_confidence
+                   WHEN 'cited_only' THEN ' (a figure from a source document beats one only printed in the advice or the letters).'
+                   ELSE ' (the figure as its producer published it beats a document quoting it).' END
          WHEN r.vintage_precision <> 'undated' AND r.next_vintage_precision = 'undated'
               THEN 'dated_beats_undated: the other ' || r.confidence || ' figures carry no date.'
          WHEN r.next_vintage_date < r.vintage_date
