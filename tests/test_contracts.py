@@ -354,3 +354,15 @@ def test_indicator_register_rules_catch_split_and_mixed_concepts(con):
     assert offending("shared_concepts_are_declared") == ["a_aandeel"]
     assert offending("one_denominator_per_concept") == ["a_aandeel", "a_aandeel_alle"]
     assert offending("concept_unit_factor_one_for_the_concept_unit") == []
+
+
+def test_an_unregistered_id_and_a_stale_revision_entry_block(con):
+    """Every id held needs a register record; a revisions entry must still name two held figures."""
+    con.execute("CREATE TABLE raw_monitor__indicators AS SELECT 'a' AS indicator_id, 'f' AS register_file, 1 AS register_row")
+    con.execute("CREATE TABLE mart__figures AS SELECT * FROM (VALUES ('s.csv', 1, 'a'), ('s.csv', 2, 'b')) t(snapshot_id, source_row, indicator_id)")
+    rule = _rule("mart__figures", "every_indicator_in_the_data_is_registered")
+    assert rule.severity == "block" and [r[2] for r in con.execute(rule.query).fetchall()] == ["b"]
+    con.execute("CREATE TABLE mart__revisions_acknowledged AS SELECT * FROM (VALUES ('x', '', '2020JJ00', 1, 3, 5), "
+                "('y', '', '2020JJ00', 2, NULL, 5)) t(indicator_id, breakdown, period_code, register_row, superseded_source_row, current_source_row)")
+    stale = _rule("mart__revisions_acknowledged", "entries_match_held_figures")
+    assert stale.severity == "block" and con.execute(stale.query).fetchall() == [("y", "", "2020JJ00", 2, "superseded_value")]
