@@ -15,25 +15,32 @@ from typing import Any
 import dagster as dg
 
 ProgressCallback = Callable[[str, str], None]  # (event type, step key)
-_callback: ProgressCallback | None = None
 
 
 class _ProgressHandler(logging.Handler):
+    def __init__(self, callback: ProgressCallback) -> None:
+        super().__init__()
+        self.callback = callback
+
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
-        if event is not None and _callback is not None:
-            _callback(event.event_type_value, event.step_key or "")
+        if event is not None:
+            self.callback(event.event_type_value, event.step_key or "")
 
 
-@dg.logger(description="Reports step progress to the `monitor` command.")
-def progress_logger(_init_context) -> logging.Logger:
-    log = logging.getLogger("monitor.progress")
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    if not any(isinstance(h, _ProgressHandler) for h in log.handlers):
-        log.addHandler(_ProgressHandler())
-    return log
+def progress_logger(callback: ProgressCallback | None) -> dg.LoggerDefinition:
+    """A Dagster logger for one run that passes each step event to ``callback`` (nothing is kept between runs)."""
+
+    @dg.logger(description="Reports step progress to the `monitor` command.")
+    def _logger(_init_context) -> logging.Logger:
+        log = logging.Logger("monitor.progress", level=logging.DEBUG)  # not registered: one per run
+        log.propagate = False
+        if callback is not None:
+            log.addHandler(_ProgressHandler(callback))
+        return log
+
+    return _logger
 
 
 @dataclass
@@ -82,16 +89,11 @@ def run_job(job_name: str, progress: ProgressCallback | None = None, resources: 
     """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
     from pipelines.definitions import make_definitions
 
-    global _callback
-    _callback = progress
-    defs = make_definitions(loggers={"progress": progress_logger})
+    defs = make_definitions(loggers={"progress": progress_logger(progress)})
     job = defs.resolve_job_def(job_name)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    try:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}})
-    finally:
-        _callback = None
+    result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                    run_config={"loggers": {"progress": {}}, "resources": resources or {}})
     outcome = RunOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         data = event.event_specific_data
