@@ -42,3 +42,10 @@ CBS_MAX_PAGES = 20_000
 # wins), yet trying it cost ~8% of the load; the file is the same size without it.
 CBS_LOAD_MEMORY_LIMIT = "300MB"
 CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")
+
+# Dagster step retries of the network steps only (the live CBS refresh job, pipelines/operations/jobs.py): on top of
+# the client's own request retries, a failed step is tried again this many times, after DELAY seconds growing
+# exponentially with jitter. Steps that read snapshots or write the warehouse are never retried: they fail the
+# same way again.
+NETWORK_STEP_RETRIES = 2
+NETWORK_STEP_DELAY = 60
