@@ -7,7 +7,6 @@ outcome collects every failed check and step error so the command can say what w
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import dagster as dg
 
 ProgressCallback = Callable[[str, str], None]  # (event type, step key)
+CLI_TAG = "monitor/cli"  # on every run a `monitor` command starts
 
 
 class _ProgressHandler(logging.Handler):
@@ -88,12 +88,30 @@ def _error_message(error: Any) -> str:
 def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None) -> RunOutcome:
     """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
     from pipelines.definitions import make_definitions
+    from pipelines.operations.instance import instance
 
     defs = make_definitions(loggers={"progress": progress_logger(progress)})
     job = defs.resolve_job_def(job_name)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                    run_config={"loggers": {"progress": {}}, "resources": resources or {}})
+    with instance() as dagster_instance:
+        _end_abandoned_runs(dagster_instance)
+        result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
+                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}})
+        return _outcome(result)
+
+
+def _end_abandoned_runs(instance) -> None:
+    """Mark as failed the runs of earlier `monitor` commands that never finished (the process was killed).
+
+    Only called while this process holds the build lock (pipelines/core/build_lock.py), so no other `monitor`
+    command can be running one of them; without this the UI would show them as running for ever."""
+    unfinished = instance.get_runs(filters=dg.RunsFilter(tags={CLI_TAG: "true"},
+                                                         statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))
+    for run in unfinished:
+        instance.report_run_failed(run, message="The `monitor` command running it ended before the run finished "
+                                                "(killed or crashed); a later command marked it failed.")
+
+
+def _outcome(result) -> RunOutcome:
     outcome = RunOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         data = event.event_specific_data
