@@ -49,3 +49,17 @@ CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")
 # same way again.
 NETWORK_STEP_RETRIES = 2
 NETWORK_STEP_DELAY = 60
+
+# Freshness per source (pipelines/operations/freshness.py): how often the source publishes new periods, and how
+# many days after the end of its newest period the next one is due. A source past that is stale: `monitor status`
+# says so (and exits 1) and its raw table's `freshness` check warns in the UI. None: one-off studies and
+# estimates, never expected again. CBS: quarterly tables, the quarter's figures appear within ~100 days; annual
+# reports (UWV, Arbeidsinspectie, IND, the WagwEU letter to parliament): the next year within ~13 months.
+SOURCE_FRESHNESS: dict[str, tuple[str, int] | None] = {
+    "cbs": ("quarter", 100),
+    "uwv": ("year", 395),
+    "wagweu": ("year", 395),
+    "arbeidsinspectie": ("year", 395),
+    "ind": ("year", 395),
+    "register": None,
+}

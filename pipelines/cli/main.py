@@ -91,6 +91,25 @@ def validate(wait: float = WAIT_OPTION) -> None:
     console.print("\n[bold green]All blocking checks passed.[/bold green]")
 
 
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print the status as JSON (for scripts and monitoring).")) -> None:
+    """One screen: per source the newest snapshot, freshness and check outcomes; the last run and publication; what
+    to do next. Exits 1 when a source is stale or the last run failed."""
+    import json
+
+    from pipelines.operations.instance import instance
+    from pipelines.operations.status import collect, render
+
+    with instance() as dagster_instance:
+        result = collect(paths().output_dir, dagster_instance)
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=1, default=str))
+    else:
+        render(result, console)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @snapshots_app.command("verify")
 def snapshots_verify() -> None:
     """Check every snapshot against its origin sidecar (checksum and required origin fields)."""
