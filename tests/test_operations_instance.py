@@ -13,7 +13,8 @@ def test_build_creates_the_dagster_home_and_records_its_run(built):
     assert (home / "dagster.yaml").read_text() == SHIPPED_CONFIG.read_text()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(job_name="build_monitor"))
-        assert runs and runs[0].status == dg.DagsterRunStatus.SUCCESS
+        # the fixture's first build succeeded (tests that reuse its directories may add failed ones after it)
+        assert runs and runs[-1].status == dg.DagsterRunStatus.SUCCESS
 
 
 def test_shipped_config_turns_telemetry_off_and_limits_the_warehouse_pool(tmp_path):
