@@ -63,3 +63,6 @@ SOURCE_FRESHNESS: dict[str, tuple[str, int] | None] = {
     "ind": ("year", 395),
     "register": None,
 }
+
+# The failure webhook (MONITOR_ALERT_WEBHOOK, pipelines/operations/alerts.py): seconds to wait for it to answer.
+ALERT_TIMEOUT = 10.0

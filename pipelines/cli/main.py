@@ -71,7 +71,8 @@ def build(
         outcome = _run_with_progress("build_monitor", "Building the monitor")
     print_outcome(outcome, p.output_dir / "validation" / "index.html" if outcome.success else None)
     if not outcome.success:
-        console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged.")
+        console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged. "
+                      f"Summary: {outcome.alert}", highlight=False)
         raise typer.Exit(1)
     console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf, "
                   "validation/ (Data Docs)")

@@ -59,6 +59,7 @@ class RunOutcome:
     checks: list[CheckOutcome] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (step, message)
     materialized: list[str] = field(default_factory=list)
+    alert: Any = None  # the failure summary file (pipelines/operations/alerts.py) when the run failed
 
     @property
     def blocking_failures(self) -> list[CheckOutcome]:
@@ -69,7 +70,7 @@ class RunOutcome:
         return [c for c in self.checks if not c.passed and c.severity != "ERROR"]
 
 
-def _error_message(error: Any) -> str:
+def error_message(error: Any) -> str:
     """The user-facing message of a Dagster error chain: our own errors (MonitorError and its kinds, which name
     the file, field and row and say what to do) first, else the innermost message."""
     from pipelines.core import errors
@@ -96,7 +97,12 @@ def run_job(job_name: str, progress: ProgressCallback | None = None, resources: 
         _end_abandoned_runs(dagster_instance)
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
                                         run_config={"loggers": {"progress": {}}, "resources": resources or {}})
-        return _outcome(result)
+        outcome = _outcome(result)
+        if not outcome.success:
+            from pipelines.operations.alerts import report_failure
+
+            outcome.alert = report_failure(dagster_instance, result.run_id)
+        return outcome
 
 
 def _end_abandoned_runs(instance) -> None:
@@ -119,7 +125,7 @@ def _outcome(result) -> RunOutcome:
             outcome.checks.append(CheckOutcome(data.asset_key.to_user_string(), data.check_name, data.passed,
                                                data.severity.value, data.description or ""))
         elif event.event_type_value == "STEP_FAILURE" and data.error is not None:
-            outcome.errors.append((event.step_key or "", _error_message(data.error)))
+            outcome.errors.append((event.step_key or "", error_message(data.error)))
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             outcome.materialized.append(event.asset_key.to_user_string())
     return outcome

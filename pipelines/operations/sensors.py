@@ -90,3 +90,16 @@ def build_after_cbs_refresh_sensor(build_job) -> dg.RunStatusSensorDefinition:
                              tags={"monitor/after_refresh": context.dagster_run.run_id})
 
     return build_after_cbs_refresh
+
+
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="When a run fails: writes a one-screen summary of what failed and where to look "
+                                   "to $MONITOR_WORK_DIR/alerts/last_failure.txt and POSTs it as JSON to "
+                                   "MONITOR_ALERT_WEBHOOK when that is set.")
+def report_failed_runs(context: dg.RunFailureSensorContext) -> None:
+    from pipelines.operations.alerts import report_failure
+
+    if context.dagster_run.tags.get("monitor/cli") == "true":
+        return  # the `monitor` command that ran it reported it already
+    path = report_failure(context.instance, context.dagster_run.run_id, context.log)
+    context.log.info(f"failure summary written to {path}")
