@@ -20,6 +20,7 @@ ACTIONS = {
     "cbs": "capture the CBS tables afresh: `monitor fetch cbs`, then `monitor build` (or turn on the schedule "
            "monthly_cbs_refresh / the sensor cbs_table_changes in Dagster)",
 }
+RUNS_LOOKED_AT = 20  # for the newest outcome of each check
 DEFAULT_ACTION = ("add the newer publication as a snapshot (docs/snapshots.md), then `monitor build`")
 
 
@@ -70,20 +71,27 @@ class Status:
 
 
 def _last_run(instance) -> tuple[dict | None, dict[str, dict[str, int]]]:
-    """The newest build/validate run and its check outcomes per source."""
+    """The newest build/validate run, and per source the outcome of the newest evaluation of each of its checks
+    (a run that failed early evaluated none: the checks of the run before it still tell)."""
     import dagster as dg
 
-    runs = [r for r in instance.get_runs(limit=20) if r.job_name in ("build_monitor", "validate_monitor")]
+    runs = [r for r in instance.get_runs(limit=RUNS_LOOKED_AT) if r.job_name in ("build_monitor", "validate_monitor")]
     if not runs:
         return None, {}
+    newest: dict[tuple[str, str], bool | str] = {}
+    for run in runs:  # newest first
+        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            data = entry.dagster_event.event_specific_data
+            key = (data.asset_key.to_user_string(), data.check_name)
+            if key not in newest:
+                newest[key] = "pass" if data.passed else "block" if data.severity == dg.AssetCheckSeverity.ERROR else "warn"
+    per_source: dict[str, dict[str, int]] = {}
+    for (asset, _check), outcome in newest.items():
+        m = _SOURCE_OF_TABLE.match(asset)
+        counts = per_source.setdefault(m.group("source") if m else "marts", {"pass": 0, "warn": 0, "block": 0})
+        counts[outcome] += 1
     run = runs[0]
     stats = instance.get_run_stats(run.run_id)
-    per_source: dict[str, dict[str, int]] = {}
-    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        data = entry.dagster_event.event_specific_data
-        m = _SOURCE_OF_TABLE.match(data.asset_key.to_user_string())
-        counts = per_source.setdefault(m.group("source") if m else "marts", {"pass": 0, "warn": 0, "block": 0})
-        counts["pass" if data.passed else "block" if data.severity == dg.AssetCheckSeverity.ERROR else "warn"] += 1
     ended = stats.end_time or stats.start_time
     return ({"job": run.job_name, "run_id": run.run_id, "status": run.status.value,
              "ended_at": date.fromtimestamp(ended).isoformat() if ended else None}, per_source)
