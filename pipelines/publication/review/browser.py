@@ -32,10 +32,11 @@ window.addEventListener("load", () => setTimeout(() => {
     const before = el => !next || (next.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING);
     const csv = links.find(a => after(a) && before(a) && /\\.csv([?#].*)?$/i.test(a.getAttribute("href")));
     const svgs = box ? [...box.querySelectorAll("svg")].filter(s => s.matches(".marks, [role=graphics-document]")) : [];
-    const holder = box && box.closest("[aria-label]");
+    // the chart's accessible name: Vega writes the spec's description on the SVG, the container or a wrapper
+    const holder = (svgs[0] || box) && (svgs[0] || box).closest("[aria-label]");
     return {
       id, found: !!box, rendered: svgs.length,
-      alt: (holder && holder.getAttribute("aria-label")) || (svgs[0] && svgs[0].getAttribute("aria-label")) || "",
+      alt: (holder && holder.getAttribute("aria-label")) || "",
       csv: csv ? csv.getAttribute("href") : null,
     };
   });
