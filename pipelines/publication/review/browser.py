@@ -75,15 +75,15 @@ def chromium_executable() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def _run(page: Path, profile: Path, extra: list[str]) -> subprocess.CompletedProcess:
+def _run(page: Path, profile: Path, extra: list[str], scrollbars: bool = False) -> subprocess.CompletedProcess:
     chromium = chromium_executable()
     if not chromium:
         raise FileNotFoundError("Chromium is not installed (Debian: apt-get install chromium)")
     return subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         f"--user-data-dir={profile}", "--proxy-server=http://127.0.0.1:9",
-         f"--virtual-time-budget={VIRTUAL_TIME_MS}", *extra, Path(page).resolve().as_uri()],
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         *([] if scrollbars else ["--hide-scrollbars"]), f"--user-data-dir={profile}",
+         "--proxy-server=http://127.0.0.1:9", f"--virtual-time-budget={VIRTUAL_TIME_MS}", *extra, Path(page).resolve().as_uri()],
         capture_output=True, text=True, timeout=180)
 
 
@@ -121,18 +121,31 @@ def probe(page: Path, width: int = 1280, height: int = 900) -> dict:
     return json.loads(unescape(text))
 
 
-def screenshot(page: Path, png: Path, width: int, height: int, scroll_to: str | None = None) -> Path:
-    """A PNG of ``page`` as a ``width`` x ``height`` window shows it, offline; ``scroll_to``: the id of an
-    element to scroll to the top first (after the charts rendered)."""
+# Headless Chromium paints a scrolled page only in part, so a chart is shown by hiding what comes before it
+# (all but the element just before it, often its heading or caption), which puts it at the top of the page.
+SHOW_FROM_JS = """<script>(() => {
+  const chart = document.getElementById(%s);
+  if (!chart) return;
+  let node = chart.closest("figure") || chart, keep = node.previousElementSibling;
+  for (; node && node !== document.body; node = node.parentElement) {
+    for (let s = node.previousElementSibling; s; s = s.previousElementSibling) {
+      if (s !== keep && s.tagName !== "SCRIPT" && s.tagName !== "STYLE") s.style.display = "none";
+    }
+  }
+})();</script>"""
+
+
+def screenshot(page: Path, png: Path, width: int, height: int, show_from: str | None = None) -> Path:
+    """A PNG of ``page`` as a ``width`` x ``height`` window shows it, offline; ``show_from``: the id of an
+    element (a chart) to show at the top. Scrollbars are shown: a horizontal one tells the reviewer the page
+    is too wide."""
     with tempfile.TemporaryDirectory(prefix="monitor-shot-") as tmp:
         target = page
-        if scroll_to:
-            script = ("<script>window.addEventListener('load', () => setTimeout(() => {"
-                      f"const el = document.getElementById({json.dumps(scroll_to)});"
-                      "if (el) { el.scrollIntoView({block: 'start'}); window.scrollBy(0, -40); }}, 1000));</script>")
-            target = with_script(page, script, Path(tmp))
+        if show_from:
+            target = with_script(page, SHOW_FROM_JS % json.dumps(show_from), Path(tmp))
         png.parent.mkdir(parents=True, exist_ok=True)
-        result = _run(target, Path(tmp) / "profile", [f"--window-size={width},{height}", f"--screenshot={png}"])
+        result = _run(target, Path(tmp) / "profile",
+                      [f"--window-size={width},{height}", f"--screenshot={png}"], scrollbars=True)
     if not png.exists():
         raise RuntimeError(f"Chromium made no screenshot of {page}: {result.stderr[-500:]}")
     return png
