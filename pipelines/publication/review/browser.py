@@ -43,8 +43,14 @@ window.addEventListener("load", () => setTimeout(() => {
   const handlers = [...document.querySelectorAll("*")].flatMap(el => [...el.attributes]
     .filter(a => /^on/i.test(a.name)).map(a => `<${el.tagName.toLowerCase()} ${a.name}="${a.value}">`));
   const root = document.documentElement;
+  const clipped = el => {  // inside a box that scrolls or clips on its own: does not widen the page
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
   const wide = [...document.body.querySelectorAll("*")]
-    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1)
+    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1 && !clipped(el))
     .filter(el => !el.parentElement || el.parentElement.getBoundingClientRect().right <= root.clientWidth + 1)
     .slice(0, 5).map(el => `<${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : ""}> ${Math.round(el.getBoundingClientRect().width)} px wide`);
   parent.postMessage(JSON.stringify({
