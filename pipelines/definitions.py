@@ -10,13 +10,14 @@ from pipelines.operations.jobs import refresh_cbs_live
 from pipelines.operations.schedules import annual_edition_schedule, monthly_cbs_refresh
 from pipelines.operations.sensors import build_after_cbs_refresh_sensor, cbs_table_changes, report_failed_runs
 from pipelines.publication.assets import publication_assets
+from pipelines.registers import register_assets
 from pipelines.resources import default_resources
 from pipelines.sources import discover_source_assets
 from pipelines.sources.common.assets import raw_snapshots__origins
 from pipelines.transform.assets import sql_model_assets
 from pipelines.validation.checks import contract_checks
 
-raw_assets = [raw_snapshots__origins, *discover_source_assets()]
+raw_assets = [raw_snapshots__origins, *register_assets(), *discover_source_assets()]
 raw_tables = [key.to_user_string() for a in raw_assets for key in a.keys]
 model_assets = sql_model_assets(set(raw_tables))
 model_tables = [key.to_user_string() for a in model_assets for key in a.keys]

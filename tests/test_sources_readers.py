@@ -161,8 +161,9 @@ def test_published_figures_breakdown_range_and_vintage():
     assert (rows["bevolking"]["value_lower"], rows["bevolking"]["value_upper"]) == (19e6, 20e6)
     assert rows["bevolking"]["vintage"] == "2024-01-15" and rows["bevolking"]["published"] == "2024-01-15 (uit URL)"
     assert rows["aandeel"]["breakdown"] == "sector=bouw;zendend_land=Polen"
-    assert rows["aandeel"]["vintage"] == "2025-03-27"  # undated page: the sidecar's vintage
-    assert (rows["schatting"]["period_type"], rows["schatting"]["period_start"]) == ("other", None)
+    # defect 8: an undated page is undated, never the sidecar's (collection) date
+    assert rows["aandeel"]["vintage"] == "ongedateerd"
+    assert (rows["schatting"]["period_type"], rows["schatting"]["period_start"]) == ("undated", None)
     with pytest.raises(SourceFormatError, match="expected dimension=label") as err:
         readers.read(_pf('a,2021,1,,,,procent,Nederland,Polen,P,T,https://example.org/a,2023,"q",x'))
     assert "row 1" in str(err.value) and "field 'breakdown'" in str(err.value)
@@ -171,11 +172,20 @@ def test_published_figures_breakdown_range_and_vintage():
 @pytest.mark.parametrize(("code", "kind", "start", "end"), [
     ("2020-2021", "other", date(2020, 1, 1), date(2021, 12, 31)),
     ("1997-2020", "other", date(1997, 1, 1), date(2020, 12, 31)),
-    ("onbekend", "other", None, None),
+    ("onbekend", "undated", None, None),
+    ("2019-01/2019-08", "part_year", date(2019, 1, 1), date(2019, 8, 31)),
 ])
 def test_period_spans_and_unknown(code, kind, start, end):
     p = parse_period(code)
     assert (p.code, p.type, p.start, p.end) == (code, kind, start, end)
+
+
+@pytest.mark.parametrize("code", ["2019-01/2019-12", "2019-08/2019-01", "2019-01/2020-08", "2019-00/2019-08"])
+def test_a_part_year_is_months_of_one_year_and_not_the_whole_year(code):
+    """Defect 6: January-August counts were coded as the full year; a part-year period says what it covers."""
+    with pytest.raises(ValueError, match="part-year"):
+        parse_period(code)
+    assert parse_period("2019-01/2019-08").label == "2019 januari t/m augustus"
 
 
 def test_backwards_span_is_not_a_period():

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.core.errors import MonitorError
 from pipelines.definitions import raw_tables
-from pipelines.transform.sql_models import build_order, dependency_graph, discover, table_references
+from pipelines.transform.sql_models import build_order, dependency_graph, discover, discover_macros, macro_statements, table_references
 from tests.conftest import SNAPSHOTS
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -97,7 +97,7 @@ def test_header_sets_description_and_materialization():
 EXPECTED_EDGES = {
     "stg_cbs__observations": {"raw_cbs__observations"},
     "stg_wagweu__observations": {"raw_wagweu__observations"},
-    "mart__figures": {"mart__observations", "raw_snapshots__origins"},
+    "mart__figures": {"mart__observations", "raw_snapshots__origins", "raw_monitor__indicators", "raw_monitor__revisions"},
     "mart__figures_current": {"mart__figures"},
     "mart__annual_figures": {"mart__figures_current"},
     "mart__posted_workers": {"mart__annual_figures"},
@@ -115,65 +115,131 @@ def test_dependency_graph_matches_expectations():
 
 
 def test_data_flows_one_way():
-    """Staging reads its own source's raw tables; marts read staging and marts, never a source's raw table."""
+    """Staging reads its own source's raw tables; marts read staging and marts, never a source's raw table (the
+    reviewed registers raw_monitor__* and the snapshot origins are not sources' tables)."""
     for model in discover():
         for ref in model.references:
             if model.layer == "staging":
                 source = model.name.split("__")[0].removeprefix("stg_")
                 assert ref.startswith(f"raw_{source}__"), f"{model.rel_path} reads {ref}"
             else:
-                assert ref.startswith(("stg_", "mart__")) or ref == "raw_snapshots__origins", f"{model.rel_path} reads {ref}"
+                assert ref.startswith(("stg_", "mart__", "raw_monitor__")) or ref == "raw_snapshots__origins", f"{model.rel_path} reads {ref}"
 
 
 # --- the current-figure rule of mart__figures, on a small hand-made warehouse -----------------------------------
 
-def _figures(rows: list[tuple]) -> list[tuple]:
-    """Run sql/marts/mart__figures.sql over observations (indicator, period, vintage, confidence, value, snapshot)."""
+def _figures(rows: list[tuple], concepts: list[tuple] = (), revisions: list[tuple] = (), columns: str = "") -> list[tuple]:
+    """Run sql/marts/mart__figures.sql (and its macros) over observations (indicator, period, vintage, confidence,
+    value, snapshot[, published, unit, from_snapshot_document]); ``concepts``: register rows (indicator, concept,
+    concept_unit, factor); ``revisions``: (indicator, period, superseded snapshot, value, current snapshot, value)."""
     sql = (SQL_DIR / "marts" / "mart__figures.sql").read_text(encoding="utf-8")
     con = duckdb.connect()
+    for statement in macro_statements([m.name for m in discover_macros()]):
+        con.execute(statement)
     con.execute("""CREATE TABLE raw_snapshots__origins AS SELECT * FROM (VALUES
         ('s1', 'h1', 'u1', 'T1', 'cite s1', 'CC BY 4.0', '2026-11'),
         ('s2', 'h2', 'u2', 'T2', 'cite s2', 'CC BY 4.0', '2026-11'))
         t(snapshot_id, sha256, url, title, citation, licence, retrieved)""")
+    con.execute("CREATE TABLE raw_monitor__indicators (indicator_id VARCHAR, concept_id VARCHAR, concept_unit VARCHAR, "
+                "concept_unit_factor DOUBLE)")
+    if concepts:
+        con.executemany("INSERT INTO raw_monitor__indicators VALUES (?, ?, ?, ?)", list(concepts))
+    con.execute("CREATE TABLE raw_monitor__revisions (indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, "
+                "kind VARCHAR, superseded_snapshot_id VARCHAR, superseded_value DOUBLE, current_snapshot_id VARCHAR, "
+                "current_value DOUBLE, note VARCHAR, register_row INTEGER)")
+    if revisions:
+        con.executemany("INSERT INTO raw_monitor__revisions VALUES (?, '', ?, 'misprint_in_source', ?, ?, ?, ?, 'a note', 1)",
+                        list(revisions))
+    full = [tuple(r) + (r[2], "personen", r[5] == "s1")[len(r) - 6:] for r in rows]
     con.execute("""CREATE TABLE mart__observations AS SELECT
-        i AS indicator_id, '' AS breakdown, p AS period_code, v AS vintage, c AS confidence, x AS value, s AS snapshot_id,
+        i AS indicator_id, '' AS breakdown, p AS period_code, v AS vintage, c AS confidence, x::DOUBLE AS value, s AS snapshot_id,
         'h' || substr(s, 2) AS snapshot_sha256, row_number() OVER () :: INTEGER AS source_row,
-        NULL AS measure_label, 'personen' AS unit, '{}' AS dimension_labels, 'year' AS period_type,
+        NULL AS measure_label, u AS unit, '{}' AS dimension_labels, 'year' AS period_type,
         NULL::DATE AS period_start, NULL::DATE AS period_end, NULL AS period_label, NULL AS value_qualifier,
         NULL::DOUBLE AS value_lower, NULL::DOUBLE AS value_upper, NULL::INTEGER AS decimals, 'published' AS status,
         'src' AS source_id, 'ds' AS dataset_id, 'P' AS publisher,
         CASE s WHEN 's1' THEN 'T1' ELSE 'Other document' END AS document_title,
         CASE s WHEN 's1' THEN 'u1' ELSE 'https://example.org/doc' END AS url,
-        NULL AS locator, v AS published, NULL AS quote, 'transcription' AS how_obtained, i AS measure, '{}' AS dimensions
-        FROM (VALUES """ + ", ".join(str(r) for r in rows) + ") t(i, p, v, c, x, s)")
-    return con.execute(f"SELECT indicator_id, vintage, confidence, value, is_current, citation FROM ({sql}) "
-                       "ORDER BY indicator_id, vintage, confidence").fetchall()
+        NULL AS locator, pub AS published, NULL AS quote, 'transcription' AS how_obtained, i AS measure, '{}' AS dimensions,
+        own AS from_snapshot_document
+        FROM (VALUES """ + ", ".join(str(r) for r in full) + ") t(i, p, v, c, x, s, pub, u, own)")
+    return con.execute(f"SELECT indicator_id, vintage_stated, confidence, value, is_current, citation, current_because"
+                       f"{columns} FROM ({sql}) ORDER BY indicator_id, vintage_stated, confidence, value").fetchall()
 
 
-def test_current_is_the_newest_vintage():
+def _current(rows):
+    return [(r[0], r[3], r[6].split(":")[0]) for r in rows if r[4]]
+
+
+def test_current_is_the_newest_dated_vintage_within_one_confidence():
     rows = _figures([("a", "2024", "2024-02-01", "primary", 105.0, "s1"), ("a", "2024", "2024-05-01", "primary", 106.0, "s1")])
     assert [(r[1], r[4]) for r in rows] == [("2024-02-01", False), ("2024-05-01", True)]
+    assert _current(rows) == [("a", 106.0, "newest_vintage")]
 
 
-def test_a_newer_secondary_report_of_a_revision_is_current():
-    rows = _figures([("a", "2024", "2024-02-01", "primary", 105.0, "s1"), ("a", "2024", "2024-05-01", "secondary", 106.0, "s2")])
-    assert [r[3] for r in rows if r[4]] == [106.0]
+def test_vintages_compare_as_dates_not_text():
+    """'2024' sorts before '2024-02-01' as text; as dates a year vintage is its first day and a finer one wins."""
+    rows = _figures([("a", "2024", "2023-12", "primary", 1.0, "s1"), ("a", "2024", "2024", "primary", 2.0, "s1")])
+    assert _current(rows) == [("a", 2.0, "newest_vintage")]
+
+
+def test_primary_beats_a_newer_secondary_report():
+    """Defect 8: the Adviesraad blog (2023, secondary) beat SEO's own page (2022, primary) for SEO's estimate."""
+    rows = _figures([("a", "2019", "2022-06", "primary", 735000.0, "s1"), ("a", "2019", "2023-03", "secondary", 767571.0, "s2")])
+    assert _current(rows) == [("a", 735000.0, "higher_confidence")]
 
 
 def test_a_citation_only_figure_never_beats_a_source():
     rows = _figures([("a", "2024", "2025-07-01", "primary", 27304.0, "s1"), ("a", "2024", "2025-10-01", "cited_only", 27300.0, "s2")])
     assert [r[3] for r in rows if r[4]] == [27304.0]
     alone = _figures([("b", "2024", "2025-10-01", "cited_only", 102410.0, "s2")])
-    assert alone[0][4] is True, "a citation is current when nothing better exists"
+    assert _current(alone) == [("b", 102410.0, "only_figure")], "a citation is current when nothing better exists"
 
 
-def test_same_vintage_prefers_primary_and_citation_comes_from_the_right_place():
-    rows = _figures([("a", "2024", "2024-05-01", "secondary", 1.0, "s2"), ("a", "2024", "2024-05-01", "primary", 2.0, "s1")])
-    current = [r for r in rows if r[4]]
-    assert [r[3] for r in current] == [2.0]
-    citations = {r[2]: r[5] for r in rows}
-    assert citations["primary"] == "cite s1"  # the row comes from the snapshot's own document
-    assert citations["secondary"] == "P (2024-05-01). Other document. https://example.org/doc"  # composed from the row
+def test_undated_never_beats_dated():
+    """Defect 8: an undated page carried the collection month (2026-11) as vintage and so always won."""
+    rows = _figures([("a", "2024", "2026-11", "primary", 9.0, "s2", "ongedateerd"),
+                     ("a", "2024", "2021-05-11", "primary", 8.0, "s1")])
+    assert _current(rows) == [("a", 8.0, "dated_beats_undated")]
+
+
+def test_an_acknowledged_misprint_is_never_current():
+    """Defect 1: 4,655 (Jaarverslag 2023, newest) is a misprint of 3,655 (Jaarverslag 2020)."""
+    obs = [("ongevalsmeldingen", "2020JJ00", "2021-05-11", "primary", 3655.0, "s1"),
+           ("ongevalsmeldingen", "2020JJ00", "2024-03-27", "primary", 4655.0, "s2")]
+    assert _current(_figures(obs)) == [("ongevalsmeldingen", 4655.0, "newest_vintage")]
+    rows = _figures(obs, revisions=[("ongevalsmeldingen", "2020JJ00", "s2", 4655.0, "s1", 3655.0)])
+    assert _current(rows) == [("ongevalsmeldingen", 3655.0, "acknowledged_revision")]
+    # an entry whose values no longer match the data decides nothing
+    stale = _figures(obs, revisions=[("ongevalsmeldingen", "2020JJ00", "s2", 4656.0, "s1", 3655.0)])
+    assert _current(stale) == [("ongevalsmeldingen", 4655.0, "newest_vintage")]
+
+
+def test_ids_of_one_concept_compete_in_the_concept_unit():
+    """Defect 4: 449,000 (first estimate, news, id openstaande_vacatures) was current while 84545NED holds 445.3
+    thousand (id vacatures_openstaand_sa) for the same quantity."""
+    obs = [("openstaande_vacatures", "2022KW03", "2022-11-15", "secondary", 449000.0, "s2", "2022-11-15", "vacatures"),
+           ("vacatures_openstaand_sa", "2022KW03", "2024-05-15", "primary", 445.3, "s1", "2024-05-15", "x 1 000")]
+    concepts = [("openstaande_vacatures", "vacatures_openstaand_sa", "vacatures", 1.0),
+                ("vacatures_openstaand_sa", "vacatures_openstaand_sa", "vacatures", 1000.0)]
+    separate = _figures(obs)
+    assert sum(r[4] for r in separate) == 2, "without the register each id has its own current figure"
+    rows = _figures(obs, concepts, columns=", concept_id, concept_value")
+    assert _current(rows) == [("vacatures_openstaand_sa", 445.3, "higher_confidence")]
+    assert {r[0]: (r[7], r[8]) for r in rows} == {"openstaande_vacatures": ("vacatures_openstaand_sa", 449000.0),
+                                                  "vacatures_openstaand_sa": ("vacatures_openstaand_sa", 445300.0)}
+
+
+def test_citation_comes_from_the_readers_flag_not_from_matching_text():
+    """Issue 11 item 3: the snapshot's citation applies when the reader says the row is from the snapshot's own
+    document; a row that happens to repeat the sidecar's URL and title but comes from a list of documents does not."""
+    rows = _figures([("a", "2024", "2024-05-01", "primary", 2.0, "s1", "2024-05-01", "personen", False),
+                     ("b", "2024", "2024-05-01", "secondary", 1.0, "s2", "2024-05-01", "personen", True),
+                     ("c", "2024", "2026-11", "secondary", 1.0, "s2", "ongedateerd", "personen", False)])
+    citations = {r[0]: r[5] for r in rows}
+    assert citations["a"] == "P (2024-05-01). T1. u1"  # same URL and title as the sidecar, but the reader says: own row
+    assert citations["b"] == "cite s2"
+    assert citations["c"] == "P (z.d.). Other document. https://example.org/doc"
 
 
 # --- the models on the shipped snapshots (session build) -------------------------------------------------------
@@ -193,7 +259,7 @@ def test_central_mart_holds_every_observation_once_with_its_origin(built):
         observations = con.execute("SELECT count(*) FROM mart__observations").fetchone()[0]
         figures, current, keys, uncited = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE is_current), "
-            "count(DISTINCT (indicator_id, breakdown, period_code)), "
+            "count(DISTINCT (concept_id, breakdown, period_code)), "
             "count(*) FILTER (WHERE licence IS NULL OR citation IS NULL) FROM mart__figures").fetchone()
         view_rows = con.execute("SELECT count(*) FROM mart__figures_current").fetchone()[0]
     assert figures == observations and current == keys == view_rows and uncited == 0

@@ -51,6 +51,7 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "quote": pl.String,
     "how_obtained": pl.String,
     "confidence": pl.String,
+    "from_snapshot_document": pl.Boolean,
 }
 
 # Raw tables keep statuses as the source states them; staging maps them (sql/macros/monitor_status.sql) onto the
@@ -129,6 +130,8 @@ def observation(
         "quote": quote,
         "how_obtained": origin["obtained"],
         "confidence": confidence or origin.get("confidence"),
+        # the row names no document of its own: it comes from the document the snapshot is (its citation applies)
+        "from_snapshot_document": url is None and document_title is None,
     }
 
 

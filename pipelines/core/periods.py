@@ -3,8 +3,10 @@
 CBS writes periods as ``yyyyXXnn``: ``2024JJ00`` (year), ``2024KW03`` (quarter), ``2024MM06`` (month),
 ``2024HJ01`` (half year). Sources outside StatLine also write ``2024`` (year), ``2024T1`` (IND tertial),
 ``2024-06`` (month) and ``2020-2021`` (a span of whole years, as studies and annual reports do: type
-``other``, dated from 1 January of the first to 31 December of the last year). ``onbekend`` is a period the
-source does not state (type ``other``, no dates). Unknown codes are kept with type ``other`` rather than
+``other``, dated from 1 January of the first to 31 December of the last year). A part of one year is written as
+an ISO 8601 interval of months, ``2019-01/2019-08`` (type ``part_year``, label ``2019 januari t/m augustus``): a
+figure for January to August is never coded as the full year (the contract refuses a year code whose breakdown or
+label names a part of the year). ``onbekend`` is a period the source does not state (type ``undated``, no dates). Unknown codes are kept with type ``other`` rather than
 rejected, because CBS has more codes than we list (data_sources.md §1.2).
 """
 
@@ -20,6 +22,7 @@ _YEAR = re.compile(r"^(\d{4})$")
 _TERTIAL = re.compile(r"^(\d{4})T([123])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR_SPAN = re.compile(r"^(\d{4})-(\d{4})$")
+_PART_YEAR = re.compile(r"^(\d{4})-(\d{2})/(\d{4})-(\d{2})$")
 UNKNOWN = "onbekend"
 
 _QUARTER_LABEL_NL = {1: "1e kwartaal", 2: "2e kwartaal", 3: "3e kwartaal", 4: "4e kwartaal"}
@@ -32,7 +35,7 @@ _MONTHS_NL = [
 @dataclass(frozen=True)
 class Period:
     code: str  # normalised: CBS code where one exists (2024JJ00, 2024KW03, 2024MM06), else as given
-    type: str  # year | quarter | month | half_year | tertial | other
+    type: str  # year | quarter | month | half_year | tertial | part_year | undated | other
     start: date | None
     end: date | None
     label: str
@@ -63,8 +66,15 @@ def parse_period(raw: str) -> Period:
         if last <= first:
             raise ValueError(f"not a period code: {raw!r} (a span of years runs from an earlier to a later year)")
         return Period(code, "other", date(first, 1, 1), date(last, 12, 31), f"{first}-{last}")
+    if m := _PART_YEAR.match(code):
+        year, first, year_to, last = (int(g) for g in m.groups())
+        if year_to != year or not 1 <= first <= last <= 12 or (first, last) == (1, 12):
+            raise ValueError(f"not a part-year period: {raw!r} (months of one year, e.g. 2019-01/2019-08; the whole "
+                             "year is 2019JJ00)")
+        return Period(code, "part_year", date(year, first, 1), _month_end(year, last),
+                      f"{year} {_MONTHS_NL[first - 1]} t/m {_MONTHS_NL[last - 1]}")
     if code == UNKNOWN:
-        return Period(code, "other", None, None, "periode niet vermeld")
+        return Period(code, "undated", None, None, "periode niet vermeld")
     m = _CBS.match(code)
     if not m:
         raise ValueError(f"not a period code: {raw!r} (expected e.g. 2024JJ00, 2024KW03, 2024MM06, 2024, 2024T1)")

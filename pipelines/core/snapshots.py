@@ -51,6 +51,9 @@ OBTAINED_KINDS = {
     "machine_copy": "values taken from a data file in a public repository that itself fetched the source",
 }
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# a document that shows no publication date says so; its figures are undated (never newer than a dated one)
+UNDATED = "ongedateerd"
+_PUBLISHED = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|" + UNDATED + ")$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _URL = re.compile(r"^https?://\S+$")
 
@@ -117,7 +120,7 @@ def origin_problems(origin: Any, sidecar: str) -> list[Problem]:
     checks = (
         ("sha256", _SHA, "must be 64 lowercase hex digits"),
         ("url", _URL, "must be an http(s) URL"),
-        ("published", _DATE, "must be a date YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("published", _PUBLISHED, f"must be a date YYYY, YYYY-MM or YYYY-MM-DD, or {UNDATED} when the document shows none"),
         ("retrieved", _DATE, "must be a date YYYY, YYYY-MM or YYYY-MM-DD"),
     )
     for key, pattern, rule in checks:

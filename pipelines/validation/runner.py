@@ -26,7 +26,7 @@ SAMPLE_ROWS = 5
 
 def trace_columns(columns: list[str], extra: list[str] = ()) -> list[str]:
     """Columns that tell a person where a row came from: snapshot file, data row, then the table's key."""
-    first = [c for c in ("snapshot_id", "source_row") if c in columns]
+    first = [c for c in ("snapshot_id", "source_row", "register_file", "register_row") if c in columns]
     first += [c for c in columns if c.endswith("_snapshot_id") and c not in first]
     return first + [c for c in extra if c in columns and c not in first]
 

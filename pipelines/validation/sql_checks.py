@@ -191,7 +191,10 @@ def revisions_within_tolerance(table: str, args: dict[str, Any], columns: list[s
     """Between consecutive vintages of a figure, the value changes by at most ``tolerance`` (relative, default 0.1).
 
     ``key`` (default indicator_id, breakdown, period_code, unit), ``method_breaks``: list of {indicator_id (* as
-    wildcard), at (date), reason}; vintages on both sides of a break are not compared.
+    wildcard), at (date), reason}; vintages on both sides of a break are not compared. ``acknowledged``: a table of
+    acknowledged revisions (the revisions register, raw_monitor__revisions: indicator_id, breakdown, period_code,
+    superseded_/current_snapshot_id and _value); a change that an entry names, by both snapshots and both values,
+    is not offending (so an entry stops applying when either figure changes).
     """
     key = list(args.get("key", ["indicator_id", "breakdown", "period_code", "unit"]))
     tolerance = float(args.get("tolerance", 0.1))
@@ -202,6 +205,14 @@ def revisions_within_tolerance(table: str, args: dict[str, Any], columns: list[s
         breaks.append(f"(d.indicator_id LIKE {_lit(str(b.get('indicator_id', '*')).replace('*', '%'))} "
                       f"AND d.previous_date < DATE '{b['at']}' AND d.vintage_date >= DATE '{b['at']}')")
     keys = ", ".join(_q(c) for c in key)
+    acknowledged = "FALSE"
+    if args.get("acknowledged"):
+        acknowledged = (f"EXISTS (SELECT 1 FROM {_q(str(args['acknowledged']))} a WHERE a.indicator_id = d.indicator_id "
+                        "AND a.breakdown = d.breakdown AND a.period_code = d.period_code AND ("
+                        "(a.superseded_snapshot_id = d.previous_snapshot_id AND a.superseded_value = d.previous_value "
+                        "AND a.current_snapshot_id = d.snapshot_id AND a.current_value = d.value) OR "
+                        "(a.current_snapshot_id = d.previous_snapshot_id AND a.current_value = d.previous_value "
+                        "AND a.superseded_snapshot_id = d.snapshot_id AND a.superseded_value = d.value)))")
     query = f"""
 WITH v AS (
     SELECT {keys}, vintage, {vintage_date()} AS vintage_date, value, snapshot_id, source_row
@@ -218,11 +229,14 @@ FROM d
 WHERE previous_value IS NOT NULL AND previous_date < vintage_date
   AND abs(value - previous_value) > {tolerance} * abs(previous_value)
   AND NOT ({' OR '.join(breaks) or 'FALSE'})
+  AND NOT {acknowledged}
 ORDER BY ALL"""
-    return Check(query.strip(), f"a newer vintage changes a figure by at most {tolerance:.0%}",
-                 "A figure was revised by more than the tolerance: compare the two snapshot files. A real revision (or a "
-                 "method change, to be listed under method_breaks) is fine to publish once checked; a transcription "
-                 "error must be corrected in the snapshot.")
+    return Check(query.strip(), f"a newer vintage changes a figure by at most {tolerance:.0%}"
+                 + (" unless the change is acknowledged in the revisions register" if args.get("acknowledged") else ""),
+                 "A figure changed by more than the tolerance between two vintages: compare the two snapshot files. A "
+                 "transcription error is corrected in the snapshot; anything else (a revision by the producer, a method "
+                 "break, a misprint in the source) is acknowledged in data_contracts/registers/revisions.yaml with its "
+                 "kind, the value that is current and why (docs/sources.md, revision rule).")
 
 
 def ratio_matches_parts(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:

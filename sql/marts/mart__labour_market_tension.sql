@@ -1,13 +1,18 @@
 -- description: Labour-market tension (spanning): seasonally adjusted open vacancies per 100 seasonally adjusted unemployed (national totals, breakdown ''), per quarter, recomputed for every vintage of its parts. Both parts are taken as known at the same date (as_of), never mixed across later revisions.
+-- Vintages are typed (monitor_vintage_date: a month or year is dated to its first day) and compared as dates, never
+-- as text ('2022' >= '2022-02-15' is false as text).
 WITH vacancies AS (
-    SELECT period_code, period_start, vintage, value, snapshot_id, status
+    SELECT period_code, period_start, monitor_vintage_date(vintage, published) AS vintage, value, snapshot_id, status
     FROM stg_cbs__observations
     WHERE indicator_id = 'vacatures_openstaand_sa' AND breakdown = '' AND period_type = 'quarter' AND value IS NOT NULL
+      AND monitor_vintage_date(vintage, published) IS NOT NULL
 ),
 unemployed AS (
-    SELECT period_code, vintage, value, snapshot_id, status
+    SELECT period_code, monitor_vintage_date(vintage, published) AS vintage,
+           monitor_vintage_precision(vintage, published) AS vintage_precision, value, snapshot_id, status
     FROM stg_cbs__observations
     WHERE indicator_id = 'werkloze_beroepsbevolking_sa' AND breakdown = '' AND period_type = 'quarter' AND value IS NOT NULL
+      AND monitor_vintage_date(vintage, published) IS NOT NULL
 ),
 as_of_dates AS (
     -- every date at which either part of a quarter was (re)published
@@ -36,8 +41,11 @@ SELECT
     CASE WHEN v.status = 'provisional' OR u.status = 'provisional' THEN 'provisional'
          WHEN v.status = 'derived' OR u.status = 'derived' THEN 'derived'
          ELSE 'definitive' END AS status,
-    -- CBS changed the Enquete Beroepsbevolking on 15 Feb 2022 and back-cast it to 2013.
-    k.unemployed_vintage >= '2022-02-15' AS unemployed_new_ebb_method,
+    -- CBS changed the Enquete Beroepsbevolking on 15 Feb 2022 and back-cast it to 2013. A vintage known only to the
+    -- month or year that spans that date cannot say which method it used: NULL.
+    CASE WHEN k.unemployed_vintage >= DATE '2022-02-15' THEN TRUE
+         WHEN monitor_vintage_end(k.unemployed_vintage, u.vintage_precision) < DATE '2022-02-15' THEN FALSE
+    END AS unemployed_new_ebb_method,
     k.as_of = max(k.as_of) OVER (PARTITION BY k.period_code) AS is_latest,
     v.snapshot_id AS vacancies_snapshot_id,
     u.snapshot_id AS unemployed_snapshot_id

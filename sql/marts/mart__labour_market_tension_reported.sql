@@ -9,7 +9,8 @@ WITH reported AS (
         document_title,
         url,
         published,
-        nullif(regexp_extract(published, '^(\d{4}(-\d{2}(-\d{2})?)?)', 1), '') AS published_date,
+        -- typed (a month or year as its first day), compared as a date; NULL for an undated page
+        monitor_vintage_date(regexp_extract(published, '^(\d{4}(-\d{2}(-\d{2})?)?)', 1), published) AS published_date,
         confidence,
         quote,
         contains(unit, 'oude EBB') AS old_ebb_method,

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import duckdb
 import polars as pl
 
-DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Date: "DATE"}
+DUCKDB_TYPES = {pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Date: "DATE",
+                pl.Boolean: "BOOLEAN"}
 
 _SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGT]?i?B)\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}

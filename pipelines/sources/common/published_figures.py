@@ -14,8 +14,10 @@ becomes a ``geography`` dimension. ``breakdown`` adds dimensions as ``dimension=
 ``value_lower`` and ``value_upper`` carry it. ``period`` must be a period code (2024, 2024KW03, 2024MM04,
 2024T1, 2020-2021, or ``onbekend`` when the source states none); where the source words the period
 otherwise ('begin april 2024'), keep those words in ``period_label``. ``published`` is the date as printed,
-possibly with a note ('2023-05-09 (uit URL)'); the row's vintage is the date it starts with, or the
-sidecar's vintage when it starts with none ('ongedateerd'). The sidecar's ``layout`` gives ``source_id`` and
+possibly with a note ('2023-05-09 (uit URL)'); the row's vintage is the date it starts with; a row whose
+page prints no date ('ongedateerd') is undated (vintage 'ongedateerd'), never the sidecar's date: in a file of
+figures from many documents that is when the file was made, and an undated page must not look newer than a dated
+one. The sidecar's ``layout`` gives ``source_id`` and
 ``dataset_id``.
 """
 
@@ -27,7 +29,7 @@ import polars as pl
 
 from pipelines.core.errors import Problem, SourceFormatError
 from pipelines.core.observations import frame, observation
-from pipelines.core.snapshots import Snapshot
+from pipelines.core.snapshots import UNDATED, Snapshot
 from pipelines.sources.common.csv_text import parse_number, read_rows
 
 REQUIRED_COLUMNS = [
@@ -94,7 +96,7 @@ def read_published_figures(snapshot: Snapshot) -> pl.DataFrame:
                     value_upper=upper,
                     unit=row["unit"].strip(),
                     status=symbol_status or row.get("status", "").strip() or "published",
-                    vintage=dated.group(1) if dated else None,
+                    vintage=dated.group(1) if dated else UNDATED,
                     publisher=row["publisher"].strip(),
                     document_title=row["document_title"].strip(),
                     url=row["url"].strip(),
