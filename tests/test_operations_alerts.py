@@ -47,44 +47,40 @@ def webhook():
     hook.close()
 
 
+@dg.op
+def read_snapshot():
+    raise dg.Failure("data/snapshots/x.csv row 3, field value: not a number")
+
+
+@dg.job
+def nightly():
+    read_snapshot()
+
+
+def _report_failed_run(work) -> tuple[str, object]:
+    """Run the failing job in an instance under ``work``; returns (run id, summary file)."""
+    with dg.DagsterInstance.from_config(str(dagster_home(work))) as instance:
+        result = nightly.execute_in_process(instance=instance, raise_on_error=False)
+        return result.run_id, report_failure(instance, result.run_id)
+
+
 def test_failed_run_summary_is_written_and_posted(tmp_path, monkeypatch, webhook):
     monkeypatch.setenv("MONITOR_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv(WEBHOOK_ENV, webhook.url)
-
-    @dg.op
-    def read_snapshot():
-        raise dg.Failure("data/snapshots/x.csv row 3, field value: not a number")
-
-    @dg.job
-    def nightly():
-        read_snapshot()
-
-    with dg.DagsterInstance.from_config(str(dagster_home(tmp_path / "work"))) as instance:
-        result = nightly.execute_in_process(instance=instance, raise_on_error=False)
-        text_file = report_failure(instance, result.run_id)
+    run_id, text_file = _report_failed_run(tmp_path / "work")
     text = text_file.read_text()
     assert "nightly FAILED" in text and "step failed: read_snapshot" in text and "x.csv row 3" in text
     assert "Where to look" in text and len(text.splitlines()) <= 25
     [body] = webhook.bodies
-    assert body["run_id"] == result.run_id and body["failures"][0]["where"] == "read_snapshot"
-    assert json.loads((text_file.parent / f"{result.run_id}.json").read_text()) == body
+    assert body["run_id"] == run_id and body["failures"][0]["where"] == "read_snapshot"
+    assert json.loads((text_file.parent / f"{run_id}.json").read_text()) == body
 
 
 def test_an_unanswering_webhook_is_not_fatal(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv(WEBHOOK_ENV, "http://127.0.0.1:9/alert")
-
-    @dg.op
-    def boom():
-        raise dg.Failure("boom")
-
-    @dg.job
-    def job():
-        boom()
-
-    with dg.DagsterInstance.from_config(str(dagster_home(tmp_path / "work"))) as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
-        assert "boom" in report_failure(instance, result.run_id).read_text()
+    _run_id, text_file = _report_failed_run(tmp_path / "work")
+    assert "x.csv row 3" in text_file.read_text()
 
 
 def test_failed_cli_build_reports_the_damaged_file(built, webhook):
