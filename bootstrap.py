@@ -64,9 +64,43 @@ def _sync_with_pip(groups: list[str]) -> None:
     run([py, "-m", "pip", "install", "--quiet", "--no-deps", "-e", "."])
 
 
+def venv_belongs_elsewhere() -> str | None:
+    """Why .venv cannot be used for this checkout (it was copied or moved with it and still runs another
+    checkout's code), or None. Checked by asking the environment's own Python where it and the code are."""
+    python = BIN / "python"
+    if not python.exists():
+        return None
+    probe = ("import sys, pathlib\n"
+             "try:\n import pipelines; code = pathlib.Path(pipelines.__file__).resolve().parents[1]\n"
+             "except Exception: code = None\n"
+             "print(pathlib.Path(sys.prefix).resolve()); print(code)")
+    try:
+        out = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=60, cwd="/").stdout.split("\n")
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"its Python does not run ({exc})"
+    prefix, code = (out + ["", ""])[:2]
+    scripts = [p for p in BIN.glob("*") if p.is_file() and not p.is_symlink()]
+    for script in scripts:
+        try:
+            first = script.read_bytes()[:512].split(b"\n", 1)[0]
+        except OSError:
+            continue
+        if first.startswith(b"#!") and b"python" in first and not first[2:].strip().startswith(str(VENV).encode()):
+            return f"its scripts start {first[2:].decode(errors='replace').strip()}, another environment"
+    if prefix and Path(prefix) != VENV.resolve():
+        return f"it is the environment {prefix}"
+    if code not in ("", "None") and Path(code) != ROOT:
+        return f"it runs the code of {code}"
+    return None
+
+
 def setup(groups: list[str]) -> None:
     if sys.version_info < (3, 11):
         raise SystemExit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
+    elsewhere = venv_belongs_elsewhere()
+    if elsewhere:
+        say(f"{VENV} belongs to another checkout ({elsewhere}); recreating it for {ROOT}")
+        shutil.rmtree(VENV)
     uv = _uv()
     if uv is None:
         _sync_with_pip(groups)

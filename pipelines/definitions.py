@@ -6,6 +6,9 @@ Thin by design: each layer contributes its assets; checks come from the data con
 import dagster as dg
 
 from pipelines import policy
+from pipelines.operations.jobs import refresh_cbs_live
+from pipelines.operations.schedules import annual_edition_schedule, monthly_cbs_refresh
+from pipelines.operations.sensors import build_after_cbs_refresh_sensor, cbs_table_changes, report_failed_runs
 from pipelines.publication.assets import publication_assets
 from pipelines.registers import register_assets
 from pipelines.resources import default_resources
@@ -40,7 +43,9 @@ def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None) -> d
     return dg.Definitions(
         assets=all_assets,
         asset_checks=contract_checks(warehouse_tables),
-        jobs=[build_job, validate_job],
+        jobs=[build_job, validate_job, refresh_cbs_live],
+        schedules=[monthly_cbs_refresh, annual_edition_schedule(build_job)],
+        sensors=[cbs_table_changes, build_after_cbs_refresh_sensor(build_job), report_failed_runs],
         resources=default_resources(),
         executor=dg.in_process_executor,
         loggers=loggers,

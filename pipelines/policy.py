@@ -42,3 +42,27 @@ CBS_MAX_PAGES = 20_000
 # wins), yet trying it cost ~8% of the load; the file is the same size without it.
 CBS_LOAD_MEMORY_LIMIT = "300MB"
 CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")
+
+# Dagster step retries of the network steps only (the live CBS refresh job, pipelines/operations/jobs.py): on top of
+# the client's own request retries, a failed step is tried again this many times, after DELAY seconds growing
+# exponentially with jitter. Steps that read snapshots or write the warehouse are never retried: they fail the
+# same way again.
+NETWORK_STEP_RETRIES = 2
+NETWORK_STEP_DELAY = 60
+
+# Freshness per source (pipelines/operations/freshness.py): how often the source publishes new periods, and how
+# many days after the end of its newest period the next one is due. A source past that is stale: `monitor status`
+# says so (and exits 1) and its raw table's `freshness` check warns in the UI. None: one-off studies and
+# estimates, never expected again. CBS: quarterly tables, the quarter's figures appear within ~100 days; annual
+# reports (UWV, Arbeidsinspectie, IND, the WagwEU letter to parliament): the next year within ~13 months.
+SOURCE_FRESHNESS: dict[str, tuple[str, int] | None] = {
+    "cbs": ("quarter", 100),
+    "uwv": ("year", 395),
+    "wagweu": ("year", 395),
+    "arbeidsinspectie": ("year", 395),
+    "ind": ("year", 395),
+    "register": None,
+}
+
+# The failure webhook (MONITOR_ALERT_WEBHOOK, pipelines/operations/alerts.py): seconds to wait for it to answer.
+ALERT_TIMEOUT = 10.0

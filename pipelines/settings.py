@@ -18,6 +18,40 @@ CONTRACTS_DIR = REPO_ROOT / "data_contracts"
 REPORTS_DIR = REPO_ROOT / "reports"
 
 
+PROJECT_NAME = "monitor-arbeidsmigratie"
+
+
+class ForeignCheckout(RuntimeError):
+    """The command runs the code of one checkout while the working directory is inside another."""
+
+
+def checkout_of(directory: Path) -> Path | None:
+    """The monitor checkout that ``directory`` lies in (the nearest parent with this project's pyproject.toml)."""
+    for candidate in [directory, *directory.parents]:
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and (candidate / "pipelines" / "settings.py").is_file():
+            try:
+                if f'name = "{PROJECT_NAME}"' in pyproject.read_text(encoding="utf-8"):
+                    return candidate
+            except OSError:
+                return None
+    return None
+
+
+def check_own_checkout(cwd: Path | None = None) -> None:
+    """Refuse to work when the working directory is inside another monitor checkout than the code that runs.
+
+    A copied or moved checkout whose environment still points at the original (an editable install and script
+    shebangs are bound to the path they were made in) would otherwise verify the original's snapshots and
+    publish into the original's output/."""
+    here = checkout_of((cwd or Path.cwd()).resolve())
+    if here is not None and here != REPO_ROOT:
+        raise ForeignCheckout(
+            f"This command runs the code of the checkout {REPO_ROOT}, but you are in the checkout {here}. "
+            f"It would read and write {REPO_ROOT}'s files, not yours. Run `python3 bootstrap.py setup` in {here} "
+            f"(it recreates {here / '.venv'} for that checkout) and use {here / '.venv' / 'bin' / 'monitor'}.")
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default

@@ -160,7 +160,7 @@ def reference_read_capture(snapshot: Snapshot) -> pl.DataFrame:
         "publisher": origin["producer"], "document_title": origin["title"], "url": origin["url"],
         "locator": f"{meta.data_set} (row = ID + 1)" if meta.api == "v3" else "Observations (row = Id + 1)",
         "published": str(origin["published"]), "quote": None, "how_obtained": origin["obtained"],
-        "confidence": origin.get("confidence"),
+        "confidence": origin.get("confidence"), "from_snapshot_document": True,
     }
     out = long.with_columns(
         pl.coalesce(indicator, generated).alias("indicator_id"),

@@ -137,7 +137,9 @@ def test_readers_see_no_errors_and_a_consistent_result_during_refreshes(warehous
     assert held["reads"] > 1 and fresh["reads"] > 1
     assert len(set(sizes)) == 1, f"the published file does not grow across refreshes: {sizes}"
     output = tmp_path / "output"
-    assert sorted(p.name for p in output.iterdir()) == sorted([DATABASE, "build.json"]), "no leftovers in output/"
+    assert sorted(p.name for p in output.iterdir()) == sorted([DATABASE, "build.json", "current", "releases"]), \
+        "no leftovers in output/"
+    assert len(list((output / "releases").iterdir())) == 2, "the current release and the one before it are kept"
     assert not stat.S_IMODE(published.stat().st_mode) & 0o222, "the published file is read-only on disk"
 
 
@@ -148,8 +150,11 @@ def test_a_refresh_removes_what_an_interrupted_one_left(warehouses, tmp_path):
     (output / ".monitor.duckdb.partial").write_bytes(b"half a database")
     (output / ".validation.old").mkdir()
     (output / ".validation.old" / "index.html").write_text("old")
+    (output / "releases").mkdir()
+    (output / "releases" / ".20260101T000000Z-0000abcd.partial").mkdir()  # a release killed while copying
     published = refresh(old, tmp_path, 1)
-    assert sorted(p.name for p in output.iterdir()) == sorted([DATABASE, "build.json"])
+    assert sorted(p.name for p in output.iterdir()) == sorted([DATABASE, "build.json", "current", "releases"])
+    assert [p.name for p in (output / "releases").iterdir()] == [os.readlink(output / "current").split("/")[-1]]
     assert _result(published)[0] > 0
 
 
@@ -163,6 +168,7 @@ def test_a_failed_export_leaves_the_published_file_untouched(warehouses, tmp_pat
     with pytest.raises(Exception, match="without a description"):
         refresh(old, tmp_path, 2)
     assert published.read_bytes() == digest
-    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == sorted([DATABASE, "build.json"])
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == sorted([DATABASE, "build.json", "current",
+                                                                              "releases"])
     assert not [p for p in (tmp_path / "work").rglob("*.partial*")], "the export removes its partial file"
     assert os.access(published, os.R_OK)

@@ -289,3 +289,80 @@ def test_a_rule_repeated_in_one_table_is_refused(tmp_path):
     with pytest.raises(MonitorError) as err:
         load_contracts.__wrapped__(tmp_path)
     assert "twice.odcs.yaml" in str(err.value) and "not_negative_twice" in str(err.value)
+
+
+# --------------------------------------------------------------------------------- statistical fidelity rules
+
+def _rule(table: str, name: str):
+    return next(r for r in load_contracts()[table].rules if r.name == name)
+
+
+def test_a_revision_beyond_tolerance_blocks_unless_the_register_names_both_figures(con):
+    """Defect 1: ongevalsmeldingen 2020 4,655 (Jaarverslag 2023) against 3,655 (Jaarverslag 2020) only warned."""
+    _obs(con, [{"indicator_id": "ongevalsmeldingen", "period_code": "2020JJ00", "value": 3655, "vintage": "2021-05-11",
+                "snapshot_id": "a/jv2020.csv"},
+               {"indicator_id": "ongevalsmeldingen", "period_code": "2020JJ00", "value": 4655, "vintage": "2024-03-27",
+                "snapshot_id": "a/jv2023.csv"}])
+    con.execute("CREATE TABLE revisions (indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, superseded_snapshot_id VARCHAR,"
+                " superseded_value DOUBLE, current_snapshot_id VARCHAR, current_value DOUBLE)")
+    assert len(_offending(con, "revisions_within_tolerance", tolerance=0.1, acknowledged="revisions")) == 1
+    con.execute("INSERT INTO revisions VALUES ('ongevalsmeldingen', '', '2020JJ00', 'a/jv2023.csv', 4655, 'a/jv2020.csv', 3655)")
+    assert _offending(con, "revisions_within_tolerance", tolerance=0.1, acknowledged="revisions") == []
+    con.execute("UPDATE obs SET value = 4656 WHERE snapshot_id = 'a/jv2023.csv'")  # the entry no longer names the figure
+    assert len(_offending(con, "revisions_within_tolerance", tolerance=0.1, acknowledged="revisions")) == 1
+    shipped = _rule("mart__observations", "revisions_within_tolerance")
+    assert shipped.severity == "block" and "raw_monitor__revisions" in shipped.reads
+
+
+def test_a_year_code_for_part_of_a_year_is_refused(con):
+    """Defect 6: UWV 't/m augustus' counts were stored as YYYYJJ00."""
+    _obs(con, [{"period_code": "2019JJ00", "breakdown": "afbakening=t/m augustus"},
+               {"period_code": "2019-01/2019-08", "breakdown": "afbakening=t/m augustus"},
+               {"period_code": "2019JJ00", "breakdown": ""}])
+    con.execute("ALTER TABLE obs ADD COLUMN period_label VARCHAR")
+    rule = _rule("raw_uwv__observations", "no_full_year_code_for_part_of_a_year")
+    rows = con.execute(rule.query.replace('"raw_uwv__observations"', "obs")).fetchall()
+    assert [(r[3], r[5]) for r in rows] == [("2019JJ00", "afbakening=t/m augustus")] and rule.severity == "block"
+
+
+def test_a_primary_row_not_published_by_the_producer_is_named(con):
+    """Defect 3: CBS Migrantenmonitor figures as quoted in a Kamerbrief were labelled primary."""
+    con.execute("CREATE TABLE raw_monitor__indicators AS SELECT 'migranten_eu27_met_baan' AS indicator_id, "
+                "['Centraal Bureau voor de Statistiek (CBS)', 'CBS'] AS producer")
+    con.execute("CREATE TABLE mart__figures AS SELECT * FROM (VALUES "
+                "('cbs/p.csv', 83, 'migranten_eu27_met_baan', '2017JJ00', 'primary', 'Minister van SZW (Kamerbrief), cijfers CBS Migrantenmonitor 2017'), "
+                "('cbs/p.csv', 90, 'migranten_eu27_met_baan', '2018JJ00', 'primary', 'CBS'), "
+                "('cbs/p.csv', 91, 'migranten_eu27_met_baan', '2019JJ00', 'secondary', 'Minister van SZW (Kamerbrief)')) "
+                "t(snapshot_id, source_row, indicator_id, period_code, confidence, publisher)")
+    rule = _rule("mart__figures", "primary_is_published_by_the_producer")
+    assert [r[1] for r in con.execute(rule.query).fetchall()] == [83]
+
+
+def test_indicator_register_rules_catch_split_and_mixed_concepts(con):
+    """Defect 10: one series under two ids (UWV 166/194), an undeclared shared concept, two units in one concept."""
+    con.execute("CREATE TABLE raw_monitor__indicators (indicator_id VARCHAR, concept_id VARCHAR, label_nl VARCHAR, "
+                "definition VARCHAR, unit VARCHAR, concept_unit VARCHAR, concept_unit_factor DOUBLE, denominator VARCHAR, "
+                "same_concept_note VARCHAR, register_file VARCHAR, register_row INTEGER)")
+    con.execute("""INSERT INTO raw_monitor__indicators VALUES
+        ('tekortberoepen_nederland', 'tekortberoepen_nederland', 'Tekortberoepen', NULL, 'beroepen', 'beroepen', 1, NULL, NULL, 'f', 1),
+        ('schaarsteberoepen_nederland_eures', 'schaarsteberoepen_nederland_eures', 'tekortberoepen', NULL, 'beroepen', 'beroepen', 1, NULL, NULL, 'f', 2),
+        ('a_aandeel', 'a', NULL, NULL, 'procent van de afgehandelde aanvragen', 'procent', 1, 'afgehandelde aanvragen', NULL, 'f', 3),
+        ('a_aandeel_alle', 'a', NULL, NULL, 'procent van alle adviezen', 'procent', 1, 'alle adviezen', 'same', 'f', 4)""")
+    def offending(name):
+        return sorted(r[2] for r in con.execute(_rule("raw_monitor__indicators", name).query).fetchall())
+    assert offending("no_concept_under_two_ids_undeclared") == ["schaarsteberoepen_nederland_eures"]
+    assert offending("shared_concepts_are_declared") == ["a_aandeel"]
+    assert offending("one_denominator_per_concept") == ["a_aandeel", "a_aandeel_alle"]
+    assert offending("concept_unit_factor_one_for_the_concept_unit") == []
+
+
+def test_an_unregistered_id_and_a_stale_revision_entry_block(con):
+    """Every id held needs a register record; a revisions entry must still name two held figures."""
+    con.execute("CREATE TABLE raw_monitor__indicators AS SELECT 'a' AS indicator_id, 'f' AS register_file, 1 AS register_row")
+    con.execute("CREATE TABLE mart__figures AS SELECT * FROM (VALUES ('s.csv', 1, 'a'), ('s.csv', 2, 'b')) t(snapshot_id, source_row, indicator_id)")
+    rule = _rule("mart__figures", "every_indicator_in_the_data_is_registered")
+    assert rule.severity == "block" and [r[2] for r in con.execute(rule.query).fetchall()] == ["b"]
+    con.execute("CREATE TABLE mart__revisions_acknowledged AS SELECT * FROM (VALUES ('x', '', '2020JJ00', 1, 3, 5), "
+                "('y', '', '2020JJ00', 2, NULL, 5)) t(indicator_id, breakdown, period_code, register_row, superseded_source_row, current_source_row)")
+    stale = _rule("mart__revisions_acknowledged", "entries_match_held_figures")
+    assert stale.severity == "block" and con.execute(stale.query).fetchall() == [("y", "", "2020JJ00", 2, "superseded_value")]

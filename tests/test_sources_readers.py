@@ -191,3 +191,21 @@ def test_a_part_year_is_months_of_one_year_and_not_the_whole_year(code):
 def test_backwards_span_is_not_a_period():
     with pytest.raises(ValueError, match="earlier to a later year"):
         parse_period("2021-2020")
+
+
+def test_a_statline_figure_without_locator_gets_one_generated():
+    """Defect 5: 815 CBS rows had neither quote nor locator; a StatLine figure is located by table, measure, keys, period."""
+    from pipelines.core.observations import observation
+
+    class _Snap:
+        id, sha256 = "cbs/84545NED/x.csv", "0" * 64
+        origin = {"producer": "CBS", "title": "t", "url": "https://opendata.cbs.nl/x", "published": "2024-05-15",
+                  "obtained": "file_download"}
+    row = observation(_Snap(), source_row=1, source_id="cbs", dataset_id="84545NED", indicator_id="v", measure="M001",
+                      period="2022KW03", value=445.3, unit="x 1 000", status="definitief",
+                      dimensions={"Bedrijfskenmerken": "T001081"})
+    assert row["locator"] == "StatLine 84545NED: M001, Bedrijfskenmerken=T001081, 2022KW03"
+    assert row["from_snapshot_document"] is True
+    other = observation(_Snap(), source_row=1, source_id="cbs", dataset_id="cbs_publicaties", indicator_id="v", measure="m",
+                        period="2022KW03", value=1.0, unit="x", status="p", url="https://example.org/news")
+    assert other["locator"] is None and other["from_snapshot_document"] is False

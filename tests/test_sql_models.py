@@ -335,3 +335,22 @@ def test_macros_behave_as_the_staging_layer_needs():
         got = con.execute("SELECT monitor_status(' Voorlopig '), monitor_status('raming'), monitor_status('published'), "
                           "monitor_qualifier('Zo’n'), monitor_qualifier('  '), monitor_text('  ')").fetchone()
     assert got == ("provisional", "projection", "published", "zo'n", None, None)
+
+
+def test_tension_compares_vintages_as_dates():
+    """Defect 11: '2022' >= '2022-02-15' is false as text; a year vintage that spans the EBB change cannot say its
+    method (NULL), a day vintage after it can."""
+    sql = (SQL_DIR / "marts" / "mart__labour_market_tension.sql").read_text(encoding="utf-8")
+    con = duckdb.connect()
+    for statement in macro_statements([m.name for m in discover_macros()]):
+        con.execute(statement)
+    con.execute("""CREATE TABLE stg_cbs__observations AS SELECT * FROM (VALUES
+        ('vacatures_openstaand_sa', '2021KW04', DATE '2021-10-01', '2022-05-15', '2022-05-15', 391.8, 'cbs/a', 'definitive'),
+        ('werkloze_beroepsbevolking_sa', '2021KW04', DATE '2021-10-01', '2022', '2022', 370.0, 'cbs/b', 'definitive'),
+        ('werkloze_beroepsbevolking_sa', '2021KW04', DATE '2021-10-01', '2022-08-16', '2022-08-16', 372.0, 'cbs/c', 'definitive'))
+        t(indicator_id, period_code, period_start, vintage, published, value, snapshot_id, status)""")
+    con.execute("ALTER TABLE stg_cbs__observations ADD COLUMN breakdown VARCHAR DEFAULT ''")
+    con.execute("ALTER TABLE stg_cbs__observations ADD COLUMN period_type VARCHAR DEFAULT 'quarter'")
+    rows = con.execute(f"SELECT as_of::VARCHAR, unemployed_vintage::VARCHAR, unemployed_new_ebb_method FROM ({sql}) ORDER BY as_of").fetchall()
+    # as of 2022-05-15 the unemployment figure known is the one dated '2022' (a year: first day 2022-01-01)
+    assert rows == [("2022-05-15", "2022-01-01", None), ("2022-08-16", "2022-08-16", True)]

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import typer
 
+from pipelines.cli.locking import WAIT_OPTION, exclusive_build
+
 editions_app = typer.Typer(help="Publish and list frozen editions (output/editions/<year>/).", no_args_is_help=True)
 
 
 @editions_app.command("publish")
-def publish(edition: str = typer.Argument(..., help="The edition: a year (2025), or 2025-r1 for a corrected re-issue.")) -> None:
+def publish(edition: str = typer.Argument(..., help="The edition: a year (2025), or 2025-r1 for a corrected re-issue."),
+            wait: float = WAIT_OPTION) -> None:
     """Build the monitor, release it to the output directory and freeze it as output/editions/EDITION/."""
-    from pipelines.cli.main import _summary, console
+    from pipelines.cli.console import console
+    from pipelines.cli.validation_summary import print_outcome
     from pipelines.cli.runner import run_job
     from pipelines.core.errors import PublishError
     from pipelines.core.publish import check_edition
@@ -28,10 +32,10 @@ def publish(edition: str = typer.Argument(..., help="The edition: a year (2025),
     except PublishError as exc:
         console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from exc
-    with console.status(f"Building edition {edition}") as status:
+    with exclusive_build(f"monitor edition publish {edition}", wait), console.status(f"Building edition {edition}") as status:
         outcome = run_job("build_monitor", lambda event, step: status.update(f"Building edition {edition}: {step}"),
                           resources={"publication": {"config": {"edition": edition}}})
-    _summary(outcome)
+    print_outcome(outcome)
     if not outcome.success:
         console.print(f"\n[bold red]Build failed[/bold red]: edition {edition} was not published and the output "
                       "directory is unchanged.")
@@ -43,7 +47,7 @@ def publish(edition: str = typer.Argument(..., help="The edition: a year (2025),
 @editions_app.command("list")
 def list_() -> None:
     """List the published editions with their release time and snapshot count."""
-    from pipelines.cli.main import console
+    from pipelines.cli.console import console
     from pipelines.core.publish import list_editions
     from pipelines.resources import PublicationResource
 

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipelines.cli.console import console
 from pipelines.settings import paths
 
 fetch_app = typer.Typer(help="Capture fresh source data as new snapshots (needs the network).", no_args_is_help=True)
-console = Console(stderr=True)
 
 
 def run_cbs_fetch(table_ids: list[str] | None, base_url: str | None = None, force: bool = False) -> bool:
     """Fetch with a progress display; print a summary; True when every table was captured or up to date."""
+    from pipelines import policy
+    from pipelines.core.errors import MonitorError
     from pipelines.sources.cbs.fetch import fetch_tables
     from pipelines.sources.cbs.odata.endpoints import Endpoints
-    from pipelines.sources.cbs.tables import load_tables
+    from pipelines.sources.cbs.tables import check_table_ids, load_tables
 
     p = paths()
     ids = table_ids or list(load_tables())
+    try:
+        check_table_ids(ids)
+    except MonitorError as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        return False
     ep = Endpoints.resolve(base_url)
     console.print(f"Fetching {len(ids)} CBS table(s) from {ep.v3_base}" + ("" if not ep.overridden else " (base URL overridden)"))
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
@@ -33,7 +39,9 @@ def run_cbs_fetch(table_ids: list[str] | None, base_url: str | None = None, forc
                 progress.update(task, step=f"{pages} pages, {rows:,} rows ({what})")
 
         def on_retry(url: str, attempt: int, why: str) -> None:
-            progress.console.print(f"[yellow]retrying[/yellow] {url} ({why})", markup=True, highlight=False)
+            progress.console.print(f"[yellow]retrying[/yellow] {url}: {why}; attempt {attempt + 1} of "
+                                   f"{policy.CBS_MAX_ATTEMPTS} follows (retries: pipelines/policy.py)",
+                                   markup=True, highlight=False)
 
         results, failures = fetch_tables(ids, store_root=p.snapshot_dir, work_dir=p.work_dir, base_url=base_url,
                                          force=force, progress=on_progress, on_retry=on_retry)

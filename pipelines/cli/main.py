@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipelines.cli.console import console
 from pipelines.cli.editions import editions_app
 from pipelines.cli.fetch import fetch_app, run_cbs_fetch
-from pipelines.settings import paths
+from pipelines.cli.locking import WAIT_OPTION, exclusive_build
+from pipelines.settings import ForeignCheckout, check_own_checkout, paths
 
 app = typer.Typer(help="Monitor Arbeidsmigratie: build the monitor from its snapshots and check it.",
                   no_args_is_help=True, add_completion=False)
@@ -19,7 +20,16 @@ snapshots_app = typer.Typer(help="Inspect and maintain the snapshot store.", no_
 app.add_typer(snapshots_app, name="snapshots")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(editions_app, name="edition")
-console = Console(stderr=True)
+
+
+@app.callback()
+def _own_checkout_only() -> None:
+    """Every command first checks that it runs this checkout's code (pipelines/settings.py)."""
+    try:
+        check_own_checkout()
+    except ForeignCheckout as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def _run_with_progress(job: str, title: str):
@@ -44,46 +54,61 @@ def _run_with_progress(job: str, title: str):
     return outcome
 
 
-def _summary(outcome, published_docs: Path | None = None) -> None:
-    from pipelines.cli.validation_summary import print_summary
-    from pipelines.validation.report import write_run_report
-
-    docs = published_docs
-    if docs is None:
-        try:
-            docs = write_run_report(outcome.run_id)
-        except Exception as exc:  # the summary must still be printed
-            console.print(f"[yellow]The Data Docs of this run could not be written: {exc}[/yellow]")
-    print_summary(console, outcome, docs)
-
-
 @app.command()
 def build(
     live: bool = typer.Option(False, "--live", help="First capture the CBS table set afresh (`monitor fetch cbs`), then build."),
+    wait: float = WAIT_OPTION,
 ) -> None:
     """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory."""
-    if live and not run_cbs_fetch(None):
-        console.print("\n[bold red]Build not started[/bold red]: the live CBS fetch failed (see above); nothing was published.")
-        raise typer.Exit(1)
+    from pipelines.cli.validation_summary import print_outcome
+
     p = paths()
-    outcome = _run_with_progress("build_monitor", "Building the monitor")
-    _summary(outcome, p.output_dir / "validation" / "index.html" if outcome.success else None)
+    with exclusive_build("monitor build" + (" --live" if live else ""), wait):
+        if live and not run_cbs_fetch(None):
+            console.print("\n[bold red]Build not started[/bold red]: the live CBS fetch failed (see above); nothing was "
+                          "published.")
+            raise typer.Exit(1)
+        outcome = _run_with_progress("build_monitor", "Building the monitor")
+    print_outcome(outcome, p.output_dir / "validation" / "index.html" if outcome.success else None)
     if not outcome.success:
-        console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged.")
+        console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged. "
+                      f"Summary: {outcome.alert}", highlight=False)
         raise typer.Exit(1)
     console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor(.en).html, monitor(.en).pdf, data/, "
                   "validation/ (Data Docs)")
 
 
 @app.command()
-def validate() -> None:
+def validate(wait: float = WAIT_OPTION) -> None:
     """Load the snapshots and run every data-contract check; publish nothing."""
-    outcome = _run_with_progress("validate_monitor", "Validating")
-    _summary(outcome)
+    from pipelines.cli.validation_summary import print_outcome
+
+    with exclusive_build("monitor validate", wait):
+        outcome = _run_with_progress("validate_monitor", "Validating")
+    print_outcome(outcome)
     if not outcome.success:
         console.print("\n[bold red]Validation failed.[/bold red]")
         raise typer.Exit(1)
     console.print("\n[bold green]All blocking checks passed.[/bold green]")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print the status as JSON (for scripts and monitoring).")) -> None:
+    """One screen: per source the newest snapshot, freshness and check outcomes; the last run and publication; what
+    to do next. Exits 1 when a source is stale or the last run failed."""
+    import json
+
+    from pipelines.operations.instance import instance
+    from pipelines.operations.status import collect, render
+
+    with instance() as dagster_instance:
+        result = collect(paths().output_dir, dagster_instance)
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=1, default=str))
+    else:
+        render(result, console)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 @snapshots_app.command("verify")
@@ -121,3 +146,7 @@ def snapshots_rehash(path: Path = typer.Argument(..., exists=True, dir_okay=Fals
 
 def main() -> None:  # pragma: no cover - entry point
     sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m pipelines.cli.main`
+    main()

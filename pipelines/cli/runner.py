@@ -7,7 +7,6 @@ outcome collects every failed check and step error so the command can say what w
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,25 +14,33 @@ from typing import Any
 import dagster as dg
 
 ProgressCallback = Callable[[str, str], None]  # (event type, step key)
-_callback: ProgressCallback | None = None
+CLI_TAG = "monitor/cli"  # on every run a `monitor` command starts
 
 
 class _ProgressHandler(logging.Handler):
+    def __init__(self, callback: ProgressCallback) -> None:
+        super().__init__()
+        self.callback = callback
+
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
-        if event is not None and _callback is not None:
-            _callback(event.event_type_value, event.step_key or "")
+        if event is not None:
+            self.callback(event.event_type_value, event.step_key or "")
 
 
-@dg.logger(description="Reports step progress to the `monitor` command.")
-def progress_logger(_init_context) -> logging.Logger:
-    log = logging.getLogger("monitor.progress")
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    if not any(isinstance(h, _ProgressHandler) for h in log.handlers):
-        log.addHandler(_ProgressHandler())
-    return log
+def progress_logger(callback: ProgressCallback | None) -> dg.LoggerDefinition:
+    """A Dagster logger for one run that passes each step event to ``callback`` (nothing is kept between runs)."""
+
+    @dg.logger(description="Reports step progress to the `monitor` command.")
+    def _logger(_init_context) -> logging.Logger:
+        log = logging.Logger("monitor.progress", level=logging.DEBUG)  # not registered: one per run
+        log.propagate = False
+        if callback is not None:
+            log.addHandler(_ProgressHandler(callback))
+        return log
+
+    return _logger
 
 
 @dataclass
@@ -52,6 +59,7 @@ class RunOutcome:
     checks: list[CheckOutcome] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (step, message)
     materialized: list[str] = field(default_factory=list)
+    alert: Any = None  # the failure summary file (pipelines/operations/alerts.py) when the run failed
 
     @property
     def blocking_failures(self) -> list[CheckOutcome]:
@@ -62,7 +70,7 @@ class RunOutcome:
         return [c for c in self.checks if not c.passed and c.severity != "ERROR"]
 
 
-def _error_message(error: Any) -> str:
+def error_message(error: Any) -> str:
     """The user-facing message of a Dagster error chain: our own errors (MonitorError and its kinds, which name
     the file, field and row and say what to do) first, else the innermost message."""
     from pipelines.core import errors
@@ -81,17 +89,35 @@ def _error_message(error: Any) -> str:
 def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None) -> RunOutcome:
     """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
     from pipelines.definitions import make_definitions
+    from pipelines.operations.instance import instance
 
-    global _callback
-    _callback = progress
-    defs = make_definitions(loggers={"progress": progress_logger})
+    defs = make_definitions(loggers={"progress": progress_logger(progress)})
     job = defs.resolve_job_def(job_name)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    try:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
+    with instance() as dagster_instance:
+        _end_abandoned_runs(dagster_instance)
+        result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
                                         run_config={"loggers": {"progress": {}}, "resources": resources or {}})
-    finally:
-        _callback = None
+        outcome = _outcome(result)
+        if not outcome.success:
+            from pipelines.operations.alerts import report_failure
+
+            outcome.alert = report_failure(dagster_instance, result.run_id)
+        return outcome
+
+
+def _end_abandoned_runs(instance) -> None:
+    """Mark as failed the runs of earlier `monitor` commands that never finished (the process was killed).
+
+    Only called while this process holds the build lock (pipelines/core/build_lock.py), so no other `monitor`
+    command can be running one of them; without this the UI would show them as running for ever."""
+    unfinished = instance.get_runs(filters=dg.RunsFilter(tags={CLI_TAG: "true"},
+                                                         statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))
+    for run in unfinished:
+        instance.report_run_failed(run, message="The `monitor` command running it ended before the run finished "
+                                                "(killed or crashed); a later command marked it failed.")
+
+
+def _outcome(result) -> RunOutcome:
     outcome = RunOutcome(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         data = event.event_specific_data
@@ -99,7 +125,7 @@ def run_job(job_name: str, progress: ProgressCallback | None = None, resources: 
             outcome.checks.append(CheckOutcome(data.asset_key.to_user_string(), data.check_name, data.passed,
                                                data.severity.value, data.description or ""))
         elif event.event_type_value == "STEP_FAILURE" and data.error is not None:
-            outcome.errors.append((event.step_key or "", _error_message(data.error)))
+            outcome.errors.append((event.step_key or "", error_message(data.error)))
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             outcome.materialized.append(event.asset_key.to_user_string())
     return outcome

@@ -58,3 +58,18 @@ def print_summary(console: Console, outcome, docs: Path | None) -> None:
             console.print(GENERIC_ACTION, markup=False, highlight=False)
     if docs is not None:
         console.print(f"\nData Docs of this run: {docs}", highlight=False)
+
+
+def print_outcome(outcome, published_docs: Path | None = None) -> None:
+    """The summary of a run on the CLI console: the run's Data Docs are written first unless the build
+    published them (then ``published_docs`` points to them)."""
+    from pipelines.cli.console import console
+    from pipelines.validation.report import write_run_report
+
+    docs = published_docs
+    if docs is None:
+        try:
+            docs = write_run_report(outcome.run_id)
+        except Exception as exc:  # the summary must still be printed
+            console.print(f"[yellow]The Data Docs of this run could not be written: {exc}[/yellow]")
+    print_summary(console, outcome, docs)

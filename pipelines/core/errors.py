@@ -57,3 +57,7 @@ class SourceFormatError(MonitorError):
 
 class PublishError(MonitorError):
     """The publication could not be assembled or released."""
+
+
+class BuildLockHeld(MonitorError):
+    """Another process holds the build lock of the work directory (pipelines/core/build_lock.py)."""

@@ -10,6 +10,7 @@ the DuckDB column comments).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -57,6 +58,15 @@ OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
 # Raw tables keep statuses as the source states them; staging maps them (sql/macros/monitor_status.sql) onto the
 # vocabulary the contracts check (data_contracts/). 'projection' marks a scenario or forecast, the only figures
 # allowed a period after today.
+
+
+# A CBS StatLine table id (84545NED, 37518TOT): a figure from one can be located by table, measure, keys and period.
+STATLINE_TABLE = re.compile(r"^\d{5}[A-Z0-9]{3}$")
+
+
+def statline_locator(dataset_id: str, measure: str, breakdown: str, period_code: str) -> str:
+    """Where a StatLine figure is: table id, measure key, dimension keys and period (generated, never typed)."""
+    return f"StatLine {dataset_id}: {measure}" + (f", {breakdown}" if breakdown else "") + f", {period_code}"
 
 
 def breakdown_key(dimensions: Mapping[str, str]) -> str:
@@ -125,7 +135,9 @@ def observation(
         "publisher": publisher or origin["producer"],
         "document_title": document_title or origin["title"],
         "url": url or origin["url"],
-        "locator": locator if locator is not None else origin.get("locator"),
+        "locator": locator if locator is not None else origin.get("locator") or (
+            statline_locator(dataset_id, measure, breakdown_key(dims), parsed.code)
+            if source_id == "cbs" and STATLINE_TABLE.match(dataset_id) else None),
         "published": published or str(origin["published"]),
         "quote": quote,
         "how_obtained": origin["obtained"],

@@ -1,14 +1,22 @@
 """Atomic release of a built publication into the output directory, and frozen editions.
 
-The publication (monitor.duckdb, monitor.html, monitor.pdf, validation report) is assembled in a staging
-directory. ``release`` copies each file into ``output/`` under a temporary name in the same directory, syncs
-it to disk and renames it over the old one: readers see the old file or the new one, never a half-written
-one. A reader that has the old ``monitor.duckdb`` open keeps reading the old file (POSIX rename keeps the old
-inode alive until it is closed); the next connection opens the new one. Each release writes whole new files,
-so nothing grows across refreshes. Released files are read-only on disk: they are replaced, never edited,
-and a DuckDB read-write connection to the published file (which would lock out every reader) fails early. A build that fails before release leaves ``output/`` untouched, and
-leftovers of an interrupted release (``.<name>.partial``, ``.<name>.old``) are removed by the next one.
-A manifest (``build.json``) is written last.
+The publication (monitor.duckdb, monitor.html, monitor.pdf, the validation report, …) is assembled in a staging
+directory. ``release`` publishes the whole set in one step:
+
+1. every file is copied into a new release folder ``output/releases/<id>/`` (written as ``.<id>.partial``,
+   synced, made read-only) with its ``build.json``, which lists every file with its sha256, then renamed into
+   place;
+2. ``output/current`` — a symbolic link to the release folder — is switched to the new release by one atomic
+   rename: readers see the whole old set or the whole new one, never a mix;
+3. the paths analysts open stay the same: ``output/monitor.duckdb``, ``output/monitor.html``, ``output/build.json``
+   … are links to ``current/<name>``, created once.
+
+A process killed at any point leaves ``output/`` as exactly the old release or exactly the new one (a leftover
+``.partial`` folder is removed by the next release). A reader that has the old ``monitor.duckdb`` open keeps
+reading the old file (the inode lives until it is closed); the next connection opens the new one. The release
+before the current one is kept (so a reader that resolved a path just before the switch still finds it); older
+ones are removed. Released files are read-only on disk: a DuckDB read-write connection to the published file
+(which would lock out every reader) fails early. A build that fails before release leaves ``output/`` untouched.
 
 ``release_edition`` freezes a publication as ``output/editions/<edition>/``: written under a temporary
 name, made read-only and renamed into place once. An edition that exists is never written again.
@@ -21,12 +29,17 @@ import os
 import re
 import shutil
 import stat
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.core.errors import Problem, PublishError
 from pipelines.core.warehouse import fsync_directory
 
 MANIFEST = "build.json"
+RELEASES = "releases"
+CURRENT = "current"
 EDITION = re.compile(r"^\d{4}(-r[1-9]\d*)?$")  # 2025, or 2025-r1 for a corrected re-issue
 _READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _READ_ONLY_DIR = _READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
@@ -65,22 +78,52 @@ def _write_synced(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
-def _atomic_place(src: Path, dest: Path) -> None:
-    partial = dest.with_name(f".{dest.name}.partial")
-    _remove(partial)
-    if src.is_dir():
-        shutil.copytree(src, partial, copy_function=_copy_synced)
-        old = dest.with_name(f".{dest.name}.old")
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_digests(root: Path, names: list[str]) -> dict[str, str]:
+    """sha256 of every file under ``names`` (files, or folders walked), by path relative to ``root``."""
+    out = {}
+    for name in names:
+        path = root / name
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if f.is_file():
+                out[f.relative_to(root).as_posix()] = _sha256(f)
+    return out
+
+
+def _make_read_only(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True):
+        path.chmod(_READ_ONLY_DIR if path.is_dir() else _READ_ONLY_FILE)
+
+
+def _symlink_atomic(link: Path, target: Path) -> None:
+    """Make ``link`` a symbolic link to ``target`` in one rename (a file or folder there is replaced)."""
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return
+    tmp = link.with_name(f".{link.name}.link.partial")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target)
+    if link.is_dir() and not link.is_symlink():  # a folder of the old layout: move it aside first
+        old = link.with_name(f".{link.name}.old")
         _remove(old)
-        if dest.exists():
-            dest.rename(old)
-        partial.rename(dest)
+        link.rename(old)
+        tmp.replace(link)
         _remove(old)
     else:
-        _copy_synced(src, partial)
-        partial.chmod(_READ_ONLY_FILE)  # a product, never changed in place: read-write opens fail early
-        partial.replace(dest)  # same directory: an atomic rename
-    fsync_directory(dest.parent)
+        tmp.replace(link)
+
+
+def current_release(output: Path) -> Path | None:
+    link = output / CURRENT
+    return (output / os.readlink(link)).resolve() if link.is_symlink() else None
 
 
 def _check_staged(staging: Path, files: list[str]) -> None:
@@ -96,22 +139,60 @@ def _manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def release(staging: Path, output: Path, files: list[str], manifest: dict) -> list[Path]:
-    """Move ``files`` (names relative to ``staging``) into ``output``; write ``build.json`` last."""
+def release(staging: Path, output: Path, files: list[str], manifest: dict,
+            on_step: Callable[[str], None] | None = None) -> list[Path]:
+    """Publish ``files`` (names relative to ``staging``) and ``build.json`` into ``output`` as one release.
+
+    ``on_step`` is told the name of each step before it starts (tests kill the process there)."""
+    step = on_step or (lambda _name: None)
     _check_staged(staging, files)
-    output.mkdir(parents=True, exist_ok=True)
+    releases = output / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output)
-    placed = []
+    clean_leftovers(releases)
+    previous = current_release(output)
+    release_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    partial = releases / f".{release_id}.partial"
+    partial.mkdir()
     for name in files:
-        dest = output / name
-        _atomic_place(staging / name, dest)
-        placed.append(dest)
-    manifest_path = output / MANIFEST
-    tmp = manifest_path.with_name(f".{MANIFEST}.partial")
-    _write_synced(tmp, _manifest_text(manifest))
-    tmp.replace(manifest_path)
+        step(f"copy {name}")
+        src = staging / name
+        if src.is_dir():
+            shutil.copytree(src, partial / name, copy_function=_copy_synced)
+        else:
+            _copy_synced(src, partial / name)
+    step("manifest")
+    _write_synced(partial / MANIFEST, _manifest_text({**manifest, "release": release_id,
+                                                       "sha256": file_digests(partial, files)}))
+    _make_read_only(partial)
+    fsync_directory(partial)
+    partial.chmod(_READ_ONLY_DIR)
+    final = releases / release_id
+    partial.rename(final)
+    fsync_directory(releases)
+    stable = [*files, MANIFEST]
+    # The old one-file-at-a-time layout (regular files at the stable paths) is taken over once: switch, then turn
+    # each file into a link (each one atomic). Otherwise links first: until the switch they point into the old
+    # release (or at nothing, for a name it does not have), then the switch changes all of them at once.
+    take_over = previous is None and any((output / n).exists() and not (output / n).is_symlink() for n in stable)
+    if not take_over:
+        step("links")
+        for name in stable:
+            _symlink_atomic(output / name, Path(CURRENT) / name)
+    step("switch")
+    _symlink_atomic(output / CURRENT, Path(RELEASES) / release_id)
     fsync_directory(output)
-    return placed
+    if take_over:
+        step("links")
+        for name in stable:
+            _symlink_atomic(output / name, Path(CURRENT) / name)
+        fsync_directory(output)
+    step("cleanup")
+    kept = {final.name, previous.name if previous else ""}
+    for old in sorted(releases.iterdir()):
+        if old.name not in kept and not old.name.startswith("."):
+            _remove(old)
+    return [output / name for name in files]
 
 
 def check_edition(editions: Path, edition: str) -> Path:

@@ -23,10 +23,10 @@ entries AS (
     -- acknowledged revisions whose two figures are both held as named (a stale entry decides nothing; the contract
     -- of mart__revisions_acknowledged fails the build on it)
     SELECT r.* FROM raw_monitor__revisions r
-    WHERE EXISTS (SELECT 1 FROM obs WHERE obs.indicator_id = r.indicator_id AND obs.breakdown = r.breakdown
-                  AND obs.period_code = r.period_code AND obs.snapshot_id = r.superseded_snapshot_id AND obs.value = r.superseded_value)
-      AND EXISTS (SELECT 1 FROM obs WHERE obs.indicator_id = r.indicator_id AND obs.breakdown = r.breakdown
-                  AND obs.period_code = r.period_code AND obs.snapshot_id = r.current_snapshot_id AND obs.value = r.current_value)
+    WHERE EXISTS (SELECT 1 FROM mart__observations m WHERE m.indicator_id = r.indicator_id AND m.breakdown = r.breakdown
+                  AND m.period_code = r.period_code AND m.snapshot_id = r.superseded_snapshot_id AND m.value = r.superseded_value)
+      AND EXISTS (SELECT 1 FROM mart__observations m WHERE m.indicator_id = r.indicator_id AND m.breakdown = r.breakdown
+                  AND m.period_code = r.period_code AND m.snapshot_id = r.current_snapshot_id AND m.value = r.current_value)
 ),
 acknowledged AS (
     -- every figure an acknowledged revision names: +1 the current one, -1 the superseded one
@@ -94,7 +94,9 @@ SELECT
               THEN 'acknowledged_revision: the other figure is superseded (' || replace(r.revision_kind, '_', ' ')
                    || ', data_contracts/registers/revisions.yaml).'
          WHEN r.next_confidence_rank > r.confidence_rank
-              THEN 'higher_confidence: ' || r.confidence || ' beats ' || r.next_confidence || ' (the producer''s own figure before one quoting it, a quote before a citation).'
+              THEN 'higher_confidence: ' || r.confidence || ' beats ' || r.next_confidence || CASE r.next_confidence
+                   WHEN 'cited_only' THEN ' (a figure from a source document beats one only printed in the advice or the letters).'
+                   ELSE ' (the figure as its producer published it beats a document quoting it).' END
          WHEN r.vintage_precision <> 'undated' AND r.next_vintage_precision = 'undated'
               THEN 'dated_beats_undated: the other ' || r.confidence || ' figures carry no date.'
          WHEN r.next_vintage_date < r.vintage_date

@@ -11,7 +11,7 @@ from pipelines.core.errors import MonitorError, Problem
 from pipelines.sources.cbs.odata.capture import CaptureResult, Progress, capture_table
 from pipelines.sources.cbs.odata.endpoints import Endpoints
 from pipelines.sources.cbs.odata.transport import RetryPolicy, Transport
-from pipelines.sources.cbs.tables import load_tables, table_spec
+from pipelines.sources.cbs.tables import check_table_ids, load_tables, table_spec
 
 
 def fetch_tables(table_ids: Iterable[str] | None, *, store_root: Path, work_dir: Path, base_url: str | None = None,
@@ -20,6 +20,7 @@ def fetch_tables(table_ids: Iterable[str] | None, *, store_root: Path, work_dir:
     """Capture each table (default: the whole table set). Returns (results, failures); one failing table
     does not stop the others, and leaves no snapshot of its own behind."""
     ids = list(table_ids or load_tables())
+    check_table_ids(ids)
     endpoints = Endpoints.resolve(base_url)
     results: list[CaptureResult] = []
     failures: list[tuple[str, MonitorError]] = []

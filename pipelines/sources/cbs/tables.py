@@ -120,8 +120,21 @@ def load_tables(path: Path = TABLES_FILE) -> dict[str, TableSpec]:
     return parse_tables(yaml.safe_load(path.read_text(encoding="utf-8")), file=str(path.name))
 
 
+def check_table_ids(table_ids: list[str]) -> None:
+    """Refuse, before any request, ids that are not StatLine table identifiers (5 to 12 letters and digits, e.g.
+    84545NED, 37518TOT, 80590ned): an id becomes part of the request URL and of the snapshot path, so ``abc/../x``
+    or an empty id must never reach either."""
+    bad = [Problem(f"{tid!r} is not a StatLine table identifier (5-12 letters and digits, e.g. 84545NED)", field="table id")
+           for tid in table_ids if not _TABLE_ID.match(tid or "")]
+    if bad:
+        raise MonitorError("No table was fetched: these table ids are not valid", bad,
+                           hint="give the table id as StatLine shows it (e.g. 84545NED), or no id for the whole table set "
+                           "(pipelines/sources/cbs/tables.yaml)")
+
+
 def table_spec(table_id: str) -> TableSpec:
     """The configured spec, or a bare one (all measures with generated ids) for a table not in the set."""
+    check_table_ids([table_id])
     tables = load_tables()
     for tid, spec in tables.items():
         if tid.casefold() == table_id.casefold():

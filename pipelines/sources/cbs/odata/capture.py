@@ -249,3 +249,38 @@ def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoint
     area.remove()
     return CaptureResult(table_id, modified, f"cbs/{table_id}/{name}/{MANIFEST_NAME}", len(fetcher.records),
                          fetcher.rows_done, fetcher.reused)
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    table_id: str
+    modified: str
+    reason_delivery: str | None
+
+
+def served_version(spec: TableSpec, *, endpoints: Endpoints, transport: Transport) -> ServedVersion:
+    """Which version of the table CBS serves now: its ``Modified`` and ``ReasonDelivery``, from the table
+    information alone (one small request; nothing is written)."""
+    api = _api(spec)
+    info_resource = api.info_resources(endpoints, spec.table_id)[0]
+    rows_ = _Fetcher(transport, None, spec.table_id, None).resource(info_resource)
+    info = api.table_info({info_resource.name: rows_})
+    modified = str(info.get("Modified") or info.get("ObservationsModified") or "")
+    if not modified:
+        raise CbsFetchError(f"{spec.table_id}: the table information has no Modified date",
+                            [Problem("missing field Modified", file=info_resource.url)])
+    return ServedVersion(spec.table_id, modified, info.get("ReasonDelivery"))
+
+
+def captured_versions(store_root: Path, table_id: str) -> list[str]:
+    """The ``Modified`` of every capture of ``table_id`` held in the store (from their origin sidecars)."""
+    found = []
+    for sidecar in sorted((Path(store_root) / "cbs" / table_id).glob(f"capture_*/{MANIFEST_NAME}{SIDECAR_SUFFIX}")):
+        try:
+            origin = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        modified = (origin.get("capture_key") or {}).get("modified") or origin.get("modified")
+        if modified:
+            found.append(str(modified))
+    return found
