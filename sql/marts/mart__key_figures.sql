@@ -1,4 +1,4 @@
--- description: The key figures page (Kerncijfers): the headline figures marked key_figure in the headline register, each with the value our sources give (or, where none is held, the value as cited), its period, status (estimate, provisional, definitive or cited only), source, verdict and the section that explains it.
+-- description: The key figures page (Kerncijfers): the headline figures marked key_figure in the headline register, each with the value our sources give (or, where none is held, the value as cited), its period, status (estimate, provisional, definitive or cited only), source, verdict, the newer figure where the verdict is superseded, and the section that explains it.
 -- materialized: view
 SELECT
     row_number() OVER (ORDER BY figure_id) AS position,
@@ -33,6 +33,10 @@ SELECT
     coalesce(source_publisher, cited_source || ' (cited in ' || cited_in || ')') AS source_en,
     coalesce(source_confidence, 'cited_only') AS confidence,
     source_vintage AS vintage,
+    CASE WHEN verdict = 'superseded' THEN latest_period_code END AS newer_period_code,
+    CASE WHEN verdict = 'superseded' THEN monitor_period_text(latest_period_code, 'nl') END AS newer_period_nl,
+    CASE WHEN verdict = 'superseded' THEN monitor_period_text(latest_period_code, 'en') END AS newer_period_en,
+    CASE WHEN verdict = 'superseded' THEN latest_value END AS newer_value,
     verdict,
     verdict_nl,
     verdict_en,
