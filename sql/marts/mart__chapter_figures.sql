@@ -3,6 +3,7 @@ SELECT
     c.chapter,
     c.series,
     c.position,
+    coalesce(c.chart, true) AS in_chart,
     c.label_nl,
     c.label_en,
     c.counts,
