@@ -9,10 +9,14 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipelines.publication.report_kit import nl
+from pipelines.publication.kit.numbers import fmt
 from tests.conftest import SNAPSHOTS, offline_dom, tree_digest
 
 pytestmark = pytest.mark.slow
+
+
+def nl(value, decimals=0):
+    return fmt(value, decimals, lang="nl")
 
 WAGWEU = SNAPSHOTS / "wagweu/kamerstuk_29861_162/derdelanders_meldloket_2021_2024.csv"
 VAC = SNAPSHOTS / "cbs/84545NED/84545NED_vacatures_sa_2021KW01_2024KW01.csv"
@@ -33,7 +37,8 @@ def _pdf_text(path) -> str:
 
 
 def test_outputs_are_published(built):
-    for name in ("monitor.duckdb", "monitor.html", "monitor.pdf", "build.json"):
+    for name in ("monitor.duckdb", "monitor.html", "monitor.pdf", "monitor.en.html", "monitor.en.pdf", "build.json",
+                 "data/spanning.csv", "data/spanning.en.csv"):
         assert (built.output / name).stat().st_size > 0, name
     manifest = json.loads((built.output / "build.json").read_text())
     assert manifest["publication_engine"] == "offline"
@@ -54,6 +59,9 @@ def test_posted_third_country_workers_equal_the_snapshot(built):
     shown = nl(value)
     assert shown in _html_text((built.output / "monitor.html").read_text(encoding="utf-8"))
     assert shown in _pdf_text(built.output / "monitor.pdf")
+    shown_en = fmt(value, lang="en")  # the English edition writes 27,304
+    assert shown_en in _html_text((built.output / "monitor.en.html").read_text(encoding="utf-8"))
+    assert shown_en in _pdf_text(built.output / "monitor.en.pdf")
 
 
 def test_tension_is_recomputed_from_the_snapshot_parts(built):
@@ -79,7 +87,7 @@ def test_html_is_self_contained_with_an_interactive_chart(built):
     assert not re.search(r"<script[^>]+src=", html), "no external scripts"
     assert not re.search(r"https?://cdn", html), "no CDN"
     assert "window.vegaEmbed" in html, "the Vega libraries are inlined"
-    assert len(re.findall(r'vegaEmbed\("#chart-\d+"', html)) == 1
+    assert len(re.findall(r'vegaEmbed\("#chart-[\w-]+"', html)) == 1
     assert "Gedetacheerde derdelanders per jaar" in html and "<table" in html
 
 

@@ -101,7 +101,8 @@ def test_publishing_an_edition_through_dagster(built, tmp_path, monkeypatch):
     assert result.success
 
     edition = output / "editions" / "2025"
-    assert sorted(p.name for p in edition.iterdir()) == ["build.json", "monitor.duckdb", "monitor.html", "monitor.pdf",
+    assert sorted(p.name for p in edition.iterdir()) == ["build.json", "data", "monitor.duckdb", "monitor.en.html",
+                                                               "monitor.en.pdf", "monitor.html", "monitor.pdf",
                                                                "validation"]
     assert (edition / "monitor.duckdb").read_bytes() == (output / "monitor.duckdb").read_bytes()
     manifest = json.loads((edition / "build.json").read_text())

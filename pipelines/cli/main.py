@@ -74,7 +74,7 @@ def build(
         console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged. "
                       f"Summary: {outcome.alert}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor.html, monitor.pdf, "
+    console.print(f"\n[bold green]Published[/bold green] to {p.output_dir}: monitor.duckdb, monitor(.en).html, monitor(.en).pdf, data/, "
                   "validation/ (Data Docs)")
 
 

@@ -27,7 +27,9 @@ from pipelines.validation.report import REPORT_DIR, validation_report_asset
 
 DATABASE = "monitor.duckdb"
 REPORT = REPORTS_DIR / "monitor.qmd"
-PUBLISHED_FILES = [DATABASE, "monitor.html", "monitor.pdf", REPORT_DIR]
+EDITIONS = ["monitor.html", "monitor.pdf", "monitor.en.html", "monitor.en.pdf"]  # Dutch (default profile), English
+CHART_DATA_DIR = "data"  # every chart's data as CSV, linked from the HTML editions
+PUBLISHED_FILES = [DATABASE, *EDITIONS, CHART_DATA_DIR, REPORT_DIR]
 
 
 def export_published_database(work: Path, target: Path, tables: Sequence[str]) -> None:
@@ -97,17 +99,24 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         group_name=policy.GROUP_PUBLICATION,
         deps=[publication__database],
         kinds={"quarto", "altair"},
-        description="The monitor rendered from reports/monitor.qmd to self-contained HTML and PDF, reading every "
-        "figure from the staged monitor.duckdb.",
+        description="The monitor rendered from reports/monitor.qmd, Dutch and English editions (Quarto profiles nl "
+        "and en), to self-contained HTML and PDF, with every chart's data as CSV in data/, reading every figure "
+        "from the staged monitor.duckdb.",
     )
     def publication__report(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
         staging = publication.staging(context.run.run_id)
         engine = engine_name()
         context.log.info(f"Rendering {REPORT.name} with the {engine} engine")
-        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE)})
+        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE)})  # CSVs: staging/data
+        missing = [name for name in EDITIONS if name not in produced]
+        if missing:
+            raise dg.Failure(f"Rendering {REPORT.name} did not produce {missing} (produced: {sorted(produced)}); "
+                             "check the profiles and output-file in reports/_quarto*.yml")
+        (staging / CHART_DATA_DIR).mkdir(exist_ok=True)  # published even when no chart wrote a CSV
         return dg.MaterializeResult(metadata={
             "engine": dg.MetadataValue.text(engine),
-            **{f"{fmt}_bytes": dg.MetadataValue.int(p.stat().st_size) for fmt, p in produced.items()},
+            **{f"{name}_bytes": dg.MetadataValue.int(p.stat().st_size) for name, p in produced.items()},
+            "chart_csv_files": dg.MetadataValue.int(len(list((staging / CHART_DATA_DIR).glob("*.csv")))),
         })
 
     publication__validation_report = validation_report_asset(tables)
@@ -117,7 +126,8 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         group_name=policy.GROUP_PUBLICATION,
         deps=[publication__report, publication__validation_report],
         kinds={"file"},
-        description="Moves monitor.duckdb, monitor.html, monitor.pdf and the validation report (validation/) from the "
+        description="Moves monitor.duckdb, both editions (monitor.html, monitor.pdf, monitor.en.html, monitor.en.pdf), "
+        "the chart data (data/) and the validation report (validation/) from the "
         "staging directory into the output directory with atomic renames, then writes build.json; with an edition "
         "set, first freezes them read-only as output/editions/<edition>/. Runs only after every blocking check passed.",
     )

@@ -1,31 +1,62 @@
-"""Helpers for the Python cells of the reports in ``reports/``.
+"""The API of the Python cells in ``reports/``: read figures, write them per language, show tables and charts.
 
-Cells read every figure from the built DuckDB (``MONITOR_DUCKDB``, opened read-only) and display charts and
-tables through these helpers, so that the same ``.qmd`` renders under Quarto and under the offline engine:
+Cells read every figure from the built DuckDB (``MONITOR_DUCKDB``, opened read-only) and show them through
+these helpers, so that the same ``.qmd`` renders under Quarto and under the offline engine, in both editions:
 
-- ``chart(c)`` displays an Altair chart as a bundle with the Vega-Lite spec (interactive HTML: the engine or
-  Quarto embeds it with the Vega libraries inlined, no CDN), a static SVG (PDF) and a self-contained HTML
-  fallback for Quarto;
-- ``table(df, caption)`` displays a pipe table as Markdown (both formats);
-- ``nl(x)`` formats numbers the Dutch way (27.304; 105,9).
+- ``lang()`` -> ``"nl"`` or ``"en"``: the edition, from the Quarto profile (``QUARTO_PROFILE``);
+- ``label(nl=..., en=...)``: the text for the edition (both are required);
+- ``fmt(x, decimals)``, ``pct(x, decimals)``, ``date(d)``, ``quarter(code)``: numbers and dates in the
+  edition's notation (27.304 / 27,304; 105,9 / 105.9);
+- ``text(s)``: text from data made safe for Markdown (inline expressions are escaped by the engine already;
+  use it when you build Markdown yourself);
+- ``table(df, formats=..., plain=..., note=..., size=...)``: a table in which every cell is text;
+- ``chart(c, name=..., data=..., alt=...)``: a chart in the house style, with its data as CSV (linked), a
+  table alternative, alt text and a source line;
+- ``setup()``: call once in the first cell (Quarto needs the Vega libraries on the page once; the offline
+  engine inlines them itself).
+
+Captions and cross-reference labels are not passed here: they belong to the cell (``#| label: tbl-x`` with
+``#| tbl-cap``) or to a ``::: {#tbl-x}`` div around the cell, whose last paragraph is the caption (the way to
+caption in two languages). See docs/publication-engine.md.
 """
 
 from __future__ import annotations
 
-import json
+import html
 import os
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-VEGALITE_MIME = "application/vnd.vegalite.v6+json"
-CHART_FONT = "DejaVu Sans"  # present on these machines and embedded in Typst's fallback list
+from pipelines.publication.kit import charts as _charts
+from pipelines.publication.kit import tables as _tables
+from pipelines.publication.kit.language import current_language, pick
+from pipelines.publication.kit.markdown_text import escape
+from pipelines.publication.kit.numbers import date, fmt, pct, quarter
+
+__all__ = ["chart", "date", "fmt", "label", "lang", "pct", "quarter", "query", "setup", "table", "text"]
+
+DEPENDENCY_MIME = "application/vnd.monitor.dependency+json"  # the offline engine supplies these itself
+
+
+def lang() -> str:
+    return current_language()
+
+
+def label(nl: str, en: str) -> str:
+    return pick(nl, en)
+
+
+def text(value: Any) -> str:
+    return escape(value)
 
 
 def database_path() -> Path:
     path = os.environ.get("MONITOR_DUCKDB")
     if not path:
-        raise RuntimeError("MONITOR_DUCKDB is not set: render reports through `monitor build` or `monitor render`")
+        raise RuntimeError("MONITOR_DUCKDB is not set: render the reports through `monitor build`, or set it to a "
+                           "built monitor.duckdb")
     return Path(path)
 
 
@@ -41,88 +72,73 @@ def query(sql: str, params: list[Any] | None = None):
     return connection().execute(sql, params or []).pl()
 
 
-def nl(value: float | int | None, decimals: int = 0) -> str:
-    """Dutch notation: thousands separated by '.', decimals by ','."""
-    if value is None:
-        return "."
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+def _markdown(markdown: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
 
 
-@cache
-def _locale() -> dict[str, Any]:
-    import vl_convert
-
-    return {"number": vl_convert.get_format_locale("nl-NL"), "time": vl_convert.get_time_format_locale("nl-NL")}
-
-
-def theme(spec: dict[str, Any]) -> dict[str, Any]:
-    """House style: one font for HTML and PDF, Dutch number and date formats (in the spec, so every
-    renderer, vl-convert and vega-embed alike, applies them)."""
-    config = spec.setdefault("config", {})
-    config.setdefault("font", CHART_FONT)
-    config.setdefault("view", {"stroke": None})
-    config.setdefault("locale", _locale())
-    return spec
-
-
-_QUARTERS_NL = {1: "eerste", 2: "tweede", 3: "derde", 4: "vierde"}
-
-
-def quarter_nl(period_code: str) -> str:
-    """'2024KW03' -> 'het derde kwartaal van 2024'."""
-    return f"het {_QUARTERS_NL[int(period_code[-2:])]} kwartaal van {period_code[:4]}"
-
-
-def chart(c) -> None:
-    """Display an Altair chart for both HTML (interactive) and PDF (static SVG)."""
+def setup() -> None:
+    """Put the Vega libraries on the page once (for Quarto, which takes charts as text/html). The offline engine
+    inlines them itself and says so in ``MONITOR_PUBLICATION_ENGINE``; then nothing is shown."""
+    if os.environ.get("MONITOR_PUBLICATION_ENGINE") == "offline":
+        return
     import vl_convert
     from IPython.display import display
 
-    spec = theme(c.to_dict())
-    svg = vl_convert.vegalite_to_svg(spec, format_locale="nl-NL")
-    bundle = {
-        VEGALITE_MIME: spec,
-        "image/svg+xml": svg,
-        "text/html": _standalone_html(spec),
-    }
-    display(bundle, raw=True)
+    display({"text/html": f"<script>{vl_convert.javascript_bundle()}</script>", DEPENDENCY_MIME: {"name": "vega"}},
+            raw=True)
 
 
-_html_count = 0
+def table(df, *, formats: Mapping[str, int | Callable[[Any], str]] | None = None, plain: Iterable[str] = (),
+          note: str | None = None, size: str = "normal") -> None:
+    """Show a DataFrame (polars or pandas) as a table; every header and cell is shown as text.
+
+    ``formats``: column -> decimals (written with ``fmt``) or a function; ``plain``: numeric columns shown as
+    they are (years, codes); ``note``: a line of text under the table (e.g. its source; escaped);
+    ``size``: ``normal``, ``small`` (smaller type) or ``landscape`` (PDF: on a landscape page)."""
+    markdown = _tables.sized(_tables.pipe_table(df, formats, plain), size)
+    if note:
+        markdown += f"\n\n::: {{.monitor-source}}\n{escape(note)}\n:::"
+    _markdown(markdown)
 
 
-def _standalone_html(spec: dict[str, Any]) -> str:
-    """HTML for renderers that only know text/html (Quarto): the Vega bundle is inlined with the first chart."""
-    global _html_count
-    import vl_convert
+def chart(c, *, name: str, data, alt: str, columns: Mapping[str, str] | None = None,
+          formats: Mapping[str, int | Callable[[Any], str]] | None = None, plain: Iterable[str] = ()) -> None:
+    """Show an Altair chart built from ``data`` (polars), in the house style, for HTML and PDF.
 
-    _html_count += 1
-    div = f"monitor-vega-{_html_count}"
-    script = ""
-    if _html_count == 1:
-        script = f"<script>{vl_convert.javascript_bundle()}</script>"
-    return (f'{script}<div id="{div}" class="monitor-chart"></div>'
-            f'<script>vegaEmbed("#{div}", {json.dumps(spec)}, {{"renderer": "svg", "actions": false}});</script>')
+    ``name``: names the CSV (``data/<name>.csv``, English edition ``data/<name>.en.csv``); ``data`` must carry
+    the columns source, vintage, status and licence (written into the CSV; the source line under the chart is
+    made from ``source``); ``alt``: the alt text (a sentence saying what the chart shows);
+    ``columns``: data column -> header of the table alternative (default: every column but the provenance
+    ones), with ``formats``/``plain`` as in ``table``."""
+    from IPython.display import display
 
-
-def table(df, caption: str, formats: dict[str, Any] | None = None) -> None:
-    """Display a DataFrame (polars or pandas) as a Markdown pipe table with a caption.
-
-    ``formats`` maps a column to a function (e.g. ``nl``) applied to each value."""
-    from IPython.display import Markdown, display
-
-    rows = df.to_dicts() if hasattr(df, "to_dicts") else df.to_dict("records")
-    columns = list(df.columns)
-    formats = formats or {}
-    numeric = {c for c in columns if rows and all(isinstance(r[c], (int, float)) or r[c] is None for r in rows)}
-
-    def cell(col: str, value: Any) -> str:
-        if col in formats:
-            return str(formats[col](value))
-        return "" if value is None else str(value).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(columns) + " |",
-             "|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|"]
-    lines += ["| " + " | ".join(cell(c, r[c]) for c in columns) + " |" for r in rows]
-    display(Markdown("\n".join(lines) + f"\n\n: {caption}\n"))
+    _charts.check_data(name, data)
+    if not isinstance(alt, str) or not alt.strip():
+        raise _charts.ChartError(f"chart {name!r}: alt text is required")
+    edition = lang()
+    spec, static = _charts.specs(c, alt, edition)
+    link = _charts.write_csv(name, data, edition)
+    display({
+        _charts.VEGALITE_MIME: spec,
+        "image/svg+xml": _charts.svg(static, edition),
+        "text/html": _charts.embed_html(name, spec),
+        _charts.CHART_MIME: {"name": name, "alt": alt},
+        "text/plain": alt,
+    }, raw=True)
+    shown = {c: c for c in data.columns if c not in _charts.PROVENANCE} if columns is None else dict(columns)
+    alternative = data.select(list(shown)).rename(shown)
+    formats = {shown[c]: f for c, f in (formats or {}).items()}
+    grid = _tables.pipe_table(alternative, formats, [shown[c] for c in plain], context=f"chart {name!r}")
+    sources = "; ".join(dict.fromkeys(str(s) for s in data["source"].to_list()))
+    source_line = escape(label("Bron: ", "Source: ") + sources)
+    download = label("Data van deze grafiek (CSV)", "Data of this chart (CSV)")
+    summary = label("Toon als tabel", "Show as table")
+    _markdown(
+        f"::: {{.monitor-source}}\n{source_line}\n:::\n\n"
+        f"::: {{.content-visible when-format=\"html\"}}\n"
+        f"[{escape(download)}]({link}){{.monitor-csv}}\n\n"
+        f"<details class=\"monitor-chart-table\"><summary>{html.escape(summary)}</summary>\n\n{grid}\n\n</details>\n:::\n\n"
+        f"::: {{.content-visible unless-format=\"html\"}}\n{_tables.sized(grid, 'small')}\n:::"
+    )

@@ -35,10 +35,14 @@ class Executed:
 
 
 def _inline_source(expressions: list[str]) -> str:
-    items = ", ".join(f"_fmt_inline({e})" for e in expressions)
+    """As in Quarto, a value is shown as text; an object with ``_repr_markdown_`` (IPython ``Markdown``) as
+    Markdown. Text is escaped (``markdown_text.escape``), so a value from the data never becomes markup."""
+    items = ", ".join(f"_monitor_inline({e})" for e in expressions)
     return (
-        "def _fmt_inline(v):\n"
-        "    return v if isinstance(v, str) else str(v)\n"
+        "def _monitor_inline(v):\n"
+        "    from pipelines.publication.kit.markdown_text import escape\n"
+        "    markdown = getattr(v, '_repr_markdown_', None)\n"
+        "    return markdown() if callable(markdown) else escape(v)\n"
         f"print({_INLINE_MARKER!r} + __import__('json').dumps([{items}]))"
     )
 
@@ -84,8 +88,9 @@ def execute(doc: Document, env: dict[str, str], timeout: int = 600) -> Executed:
             if failed is not None:
                 b, kind = index[failed]
                 block = doc.blocks[b]
-                where = block.label if isinstance(block, Cell) else f"inline expression in the text at line {block.line}"
-            raise ExecutionError(f"{doc.path.name}: {where} failed:\n{exc}") from exc
+                where = (f"{block.line.where}: cell {block.label}" if isinstance(block, Cell)
+                         else f"{block.line.where}: an inline expression in the text from here")
+            raise ExecutionError(f"{where} failed:\n{exc}") from exc
         finally:
             if previous is None:
                 os.environ.pop("JUPYTER_PATH", None)
