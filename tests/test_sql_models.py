@@ -85,11 +85,19 @@ def test_build_order_puts_every_model_after_what_it_reads():
         assert all(order.index(r) < order.index(model) for r in refs if r in graph), model
 
 
-def test_header_sets_description_and_materialization():
+def test_header_sets_materialization():
     models = {m.name: m for m in discover()}
     assert models["mart__figures_current"].materialized == "view"
     assert models["mart__figures"].materialized == "table"
-    assert all(m.description for m in models.values()), "every model has a -- description: header"
+
+
+def test_a_description_header_is_refused(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "marts" / "mart__x.sql").write_text("-- description: a second text\nSELECT 1 AS one")
+    with pytest.raises(MonitorError, match="the description belongs in the data contract") as caught:
+        discover(tmp_path)
+    assert "sql/marts/mart__x.sql" in str(caught.value)
 
 
 # --- the graph derived from sql/ ------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ A model is one file ``sql/<layer>/<name>.sql`` holding one DuckDB ``SELECT`` (CT
 name is the table (and asset) name. Its upstream assets are the tables it reads, found by parsing the SQL
 with sqlglot, so dependencies are never declared twice. A model reads warehouse tables only: table
 functions that read files (``read_csv``, ``'x.parquet'``) and other databases are rejected, because files
-enter the monitor through verified snapshots and raw assets. Header comments configure the model::
+enter the monitor through verified snapshots and raw assets. A header comment configures the model::
 
-    -- description: One line that ends up in the Dagster UI and the DuckDB catalog.
     -- materialized: table        (default) or view
+
+Its description is written once, in its data contract (pipelines/descriptions.py); a ``-- description:``
+header is refused, so that two texts cannot drift apart.
 
 Adding a model is adding a file.
 
@@ -40,7 +42,6 @@ class SqlModel:
     layer: str
     path: Path
     sql: str
-    description: str
     materialized: str
     references: tuple[str, ...]  # every table the SQL reads, CTE names excluded
     macros: tuple[str, ...] = ()  # the sql/macros/ it calls
@@ -96,9 +97,14 @@ def _parse_file(path: Path, layer: str) -> SqlModel:
     sql = text.strip().rstrip(";")
     materialized = header.get("materialized", "table")
     rel = f"sql/{layer}/{path.name}"
+    if "description" in header:
+        raise MonitorError(f"SQL model {rel}: the description belongs in the data contract",
+                           [Problem("a '-- description:' header", file=rel, field="description")],
+                           hint=f"move the text into the table's description in data_contracts/ ({path.stem}) and "
+                           "remove the header: a description is written once, in the contract")
     if materialized not in ("table", "view"):
         raise MonitorError(f"SQL model {rel}: bad header", [Problem("materialized must be table or view", file=rel, field="materialized", value=materialized)])
-    return SqlModel(path.stem, layer, path, sql, header.get("description", ""), materialized, table_references(sql, rel),
+    return SqlModel(path.stem, layer, path, sql, materialized, table_references(sql, rel),
                     macros_called(sql, rel, {m.name for m in discover_macros(path.parents[1])}))
 
 

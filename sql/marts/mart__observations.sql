@@ -1,4 +1,3 @@
--- description: Every figure the monitor holds, from every source, in one long table: one row per indicator, breakdown, period and vintage, with its origin.
 SELECT * FROM stg_cbs__observations
 UNION ALL BY NAME
 SELECT * FROM stg_wagweu__observations

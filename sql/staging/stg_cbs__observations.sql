@@ -1,4 +1,3 @@
--- description: CBS figures with statuses in the monitor's vocabulary (definitive, provisional, missing, secret, derived, published) and StatLine keys stripped of their padding.
 SELECT * REPLACE (
     monitor_status(status) AS status,
     trim(measure) AS measure,
