@@ -34,6 +34,7 @@ import yaml
 
 from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem
+from pipelines.descriptions import column_schema, table_description
 from pipelines.resources import WarehouseResource
 from pipelines.settings import CONTRACTS_DIR, REPO_ROOT
 
@@ -155,7 +156,7 @@ def register_asset(path: Path) -> dg.AssetsDefinition:
         group_name=policy.raw_group(SOURCE_ID),
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb", "yaml"},
-        description=f"Reviewed register {_rel(path)}, one row per record (described in its data contract).",
+        description=table_description(table),
         # the register file is the code version: Dagster marks the table unsynced when the file changes
         code_version=hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16],
     )

@@ -57,6 +57,12 @@ def test_checker_catches_us_letter(tmp_path):
     assert kinds(problems) == {"size"} and "612 x 792 pt" in problems[0].detail
 
 
+def test_checker_takes_a4_landscape_as_a4(tmp_path):
+    require_poppler()
+    pdf = typst_pdf(tmp_path, f"{PARAGRAPH}\n#page(flipped: true)[{PARAGRAPH}]")
+    assert "size" not in kinds(check_pdf(pdf))
+
+
 def test_checker_catches_a_heading_alone_on_a_page(tmp_path):
     require_poppler()
     header = 'header: [Monitor Arbeidsmigratie #h(1fr) Editie 2025], footer: context [#h(1fr) #counter(page).display("1 / 1", both: true)]'

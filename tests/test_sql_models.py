@@ -85,11 +85,19 @@ def test_build_order_puts_every_model_after_what_it_reads():
         assert all(order.index(r) < order.index(model) for r in refs if r in graph), model
 
 
-def test_header_sets_description_and_materialization():
+def test_header_sets_materialization():
     models = {m.name: m for m in discover()}
     assert models["mart__figures_current"].materialized == "view"
     assert models["mart__figures"].materialized == "table"
-    assert all(m.description for m in models.values()), "every model has a -- description: header"
+
+
+def test_a_description_header_is_refused(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "marts" / "mart__x.sql").write_text("-- description: a second text\nSELECT 1 AS one")
+    with pytest.raises(MonitorError, match="the description belongs in the data contract") as caught:
+        discover(tmp_path)
+    assert "sql/marts/mart__x.sql" in str(caught.value)
 
 
 # --- the graph derived from sql/ ------------------------------------------------------------------------------
@@ -109,8 +117,10 @@ def test_dependency_graph_matches_expectations():
     graph = dependency_graph(discover(), set(raw_tables))
     for model, parents in EXPECTED_EDGES.items():
         assert set(graph[model]) == parents, model
-    # mart__observations is the union of every source's staging table (sources append themselves)
-    assert {"stg_cbs__observations", "stg_wagweu__observations"} <= set(graph["mart__observations"])
+    # mart__observations is the union of every source's staging table, made from the source folders
+    from pipelines.sources import source_names
+
+    assert set(graph["mart__observations"]) == {f"stg_{s}__observations" for s in source_names()}
     assert all(ref.startswith("stg_") for ref in graph["mart__observations"])
 
 

@@ -6,6 +6,7 @@ import hashlib
 import dagster as dg
 
 from pipelines import policy
+from pipelines.descriptions import column_schema, table_description
 from pipelines.resources import WarehouseResource
 from pipelines.transform.sql_models import SqlModel, dependency_graph, discover, macro_statements
 
@@ -19,7 +20,7 @@ def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
         deps=list(deps),
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb", "sql"},
-        description=model.description or None,
+        description=table_description(model.name),
         # The SQL text (and the macros it calls) is the code version: Dagster marks the table unsynced when it changes.
         code_version=hashlib.sha256("\n".join([model.sql, *macro_statements(model.macros)]).encode()).hexdigest()[:16],
     )
@@ -40,7 +41,7 @@ def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(rows),
-                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in columns]),
+                "dagster/column_schema": column_schema(model.name, columns),
                 "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
                 "file": dg.MetadataValue.path(model.rel_path),
             }

@@ -4,10 +4,18 @@ A model is one file ``sql/<layer>/<name>.sql`` holding one DuckDB ``SELECT`` (CT
 name is the table (and asset) name. Its upstream assets are the tables it reads, found by parsing the SQL
 with sqlglot, so dependencies are never declared twice. A model reads warehouse tables only: table
 functions that read files (``read_csv``, ``'x.parquet'``) and other databases are rejected, because files
-enter the monitor through verified snapshots and raw assets. Header comments configure the model::
+enter the monitor through verified snapshots and raw assets. A header comment configures the model::
 
-    -- description: One line that ends up in the Dagster UI and the DuckDB catalog.
     -- materialized: table        (default) or view
+
+Its description is written once, in its data contract (pipelines/descriptions.py); a ``-- description:``
+header is refused, so that two texts cannot drift apart.
+
+Sources: ``{source}`` stands for each observation source (a folder under ``pipelines/sources/``). A file whose
+*name* holds it is a model per source (``stg_{source}__observations.sql``: every source gets the same staging,
+unless it has a file of its own, e.g. ``stg_cbs__observations.sql``); a model whose *SQL* holds it is the copies
+of that SQL for every source joined with ``UNION ALL BY NAME`` (``mart__observations``). Adding a source is adding
+its folder: nothing in ``sql/`` is edited.
 
 Adding a model is adding a file.
 
@@ -40,7 +48,6 @@ class SqlModel:
     layer: str
     path: Path
     sql: str
-    description: str
     materialized: str
     references: tuple[str, ...]  # every table the SQL reads, CTE names excluded
     macros: tuple[str, ...] = ()  # the sql/macros/ it calls
@@ -83,8 +90,10 @@ def table_references(sql: str, file: str = "<sql>") -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _parse_file(path: Path, layer: str) -> SqlModel:
+def _parse_file(path: Path, layer: str, source: str | None = None, union_of: list[str] | None = None) -> SqlModel:
     text = path.read_text(encoding="utf-8")
+    if source is not None:
+        text = text.replace(SOURCE, source)
     header = {}
     for line in text.splitlines():
         if not line.startswith("--"):
@@ -94,11 +103,21 @@ def _parse_file(path: Path, layer: str) -> SqlModel:
         if m := _HEADER.match(line):
             header[m.group(1).lower()] = m.group(2)
     sql = text.strip().rstrip(";")
+    if union_of is not None:
+        body = "\n".join(line for line in sql.splitlines() if not line.startswith("--")).strip()
+        comments = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
+        sql = comments + "\n" + "\nUNION ALL BY NAME\n".join(body.replace(SOURCE, s) for s in union_of)
     materialized = header.get("materialized", "table")
     rel = f"sql/{layer}/{path.name}"
+    if "description" in header:
+        raise MonitorError(f"SQL model {rel}: the description belongs in the data contract",
+                           [Problem("a '-- description:' header", file=rel, field="description")],
+                           hint=f"move the text into the table's description in data_contracts/ ({path.stem}) and "
+                           "remove the header: a description is written once, in the contract")
     if materialized not in ("table", "view"):
         raise MonitorError(f"SQL model {rel}: bad header", [Problem("materialized must be table or view", file=rel, field="materialized", value=materialized)])
-    return SqlModel(path.stem, layer, path, sql, header.get("description", ""), materialized, table_references(sql, rel),
+    name = path.stem.replace(SOURCE, source) if source is not None else path.stem
+    return SqlModel(name, layer, path, sql, materialized, table_references(sql, rel),
                     macros_called(sql, rel, {m.name for m in discover_macros(path.parents[1])}))
 
 
@@ -139,12 +158,33 @@ def macro_statements(names: tuple[str, ...] | list[str], sql_dir: Path = SQL_DIR
     return [m.sql for m in discover_macros(sql_dir) if m.name in wanted]
 
 
+SOURCE = "{source}"
+
+
+def observation_sources() -> list[str]:
+    from pipelines.sources import source_names
+
+    return source_names()
+
+
+def _expanded(path: Path, layer: str, sources: list[str]) -> list[SqlModel]:
+    """The models of one file: itself, one per source (``{source}`` in its name), or the union over the sources
+    (``{source}`` in its SQL)."""
+    if SOURCE in path.name:
+        own = {p.name for p in path.parent.glob("*.sql")}
+        return [_parse_file(path, layer, source=s) for s in sources if path.name.replace(SOURCE, s) not in own]
+    if SOURCE in path.read_text(encoding="utf-8"):
+        return [_parse_file(path, layer, union_of=sources)]
+    return [_parse_file(path, layer)]
+
+
 @functools.cache
-def discover(sql_dir: Path = SQL_DIR) -> tuple[SqlModel, ...]:
+def discover(sql_dir: Path = SQL_DIR, sources: tuple[str, ...] | None = None) -> tuple[SqlModel, ...]:
+    sources = list(sources) if sources is not None else observation_sources()
     models = []
     for layer in LAYERS:
         for path in sorted((Path(sql_dir) / layer).glob("*.sql")):
-            models.append(_parse_file(path, layer))
+            models.extend(_expanded(path, layer, sources))
     names = [m.name for m in models]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:

@@ -264,6 +264,40 @@ def _reads(query: str, where: str) -> tuple[str, ...]:
     return table_references(query, where)
 
 
+SOURCE = "{source}"
+
+
+def _for_source(value: Any, source: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(SOURCE, source)
+    if isinstance(value, list):
+        return [_for_source(v, source) for v in value]
+    if isinstance(value, dict):
+        return {k: _for_source(v, source) for k, v in value.items()}
+    return value
+
+
+def _expand_sources(objects: list[dict], explicit: set[str]) -> list[dict]:
+    """``{source}`` in contracts, as in sql/ (pipelines/transform/sql_models.py): a schema entry whose name holds it
+    describes that table of every observation source that has no entry of its own; a rule query that holds it
+    (in any entry) is its copies for every source joined with UNION ALL."""
+    from pipelines.transform.sql_models import observation_sources
+
+    sources = observation_sources()
+    out = []
+    for obj in objects:
+        if SOURCE in obj["name"]:
+            out += [_for_source(obj, s) for s in sources if obj["name"].replace(SOURCE, s) not in explicit]
+            continue
+        quality = []
+        for q in obj.get("quality") or []:
+            if SOURCE in str(q.get("query", "")):
+                q = dict(q, query="\nUNION ALL\n".join(f"({q['query'].replace(SOURCE, s)})" for s in sources))
+            quality.append(q)
+        out.append(dict(obj, quality=quality) if obj.get("quality") else obj)
+    return out
+
+
 def _load_file(path: Path) -> list[TableContract]:
     from open_data_contract_standard.model import OpenDataContractStandard
 
@@ -280,7 +314,8 @@ def _load_file(path: Path) -> list[TableContract]:
                                                                           value=doc.get("apiVersion"))])
     default_owner = _custom(doc, "owner") or (doc.get("team") or {}).get("name") or "unknown"
     tables = []
-    for obj in doc.get("schema") or []:
+    objects = doc.get("schema") or []
+    for obj in _expand_sources(objects, {o["name"] for o in objects}):
         compiler = _Compiler(rel, obj["name"], [p["name"] for p in obj.get("properties") or []])
         rules = [r for p in obj.get("properties") or [] for r in compiler.property_rules(p)] + compiler.table_rules(obj)
         names = [r.name for r in rules]

@@ -1,4 +1,3 @@
--- description: Current national figures per year from every source, one row per year and indicator, with the document, quote and citation: the shape of the topic-by-year views (mart__posted_workers selects its source from here).
 -- materialized: view
 SELECT
     CAST(year(period_start) AS INTEGER) AS year,

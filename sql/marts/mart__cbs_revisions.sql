@@ -1,4 +1,3 @@
--- description: CBS revisions (the issue's cbs__revisions): every CBS figure next to the same figure in the previous vintage of the same dataset (same indicator, breakdown and period), with the change in value and status. One row per pair of consecutive vintages; changed says whether the figure was revised.
 WITH figures AS (
     SELECT dataset_id, indicator_id, measure_label, breakdown, period_code, period_start, vintage, value, status, unit,
            confidence, snapshot_id, source_row

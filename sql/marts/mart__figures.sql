@@ -1,4 +1,3 @@
--- description: The central mart for analysts: every figure from every source and every vintage, one row per indicator, breakdown, period, vintage and snapshot, with value, unit, typed vintage, status, its concept (indicator register), its origin (publisher, document, URL, quote, citation, licence) and is_current with current_because: the figure the monitor uses and why.
 -- The current-figure rule (written once, here; documented once, in docs/sources.md):
 -- figures of one concept (raw_monitor__indicators.concept_id: ids of different publishers that measure the same
 -- quantity), breakdown and period compete; the first in this order is current:

@@ -1,4 +1,3 @@
--- description: Immigration by motive and origin per year, in persons: non-EU/EFTA immigrants by residence motive (CBS 84809NED, those staying at least one year) and EU/EFTA immigrants by the purpose CBS derives from their first activity (CBS news 2020/30). The two definitions differ: compare within one origin.
 -- materialized: view
 WITH selected AS (
     SELECT

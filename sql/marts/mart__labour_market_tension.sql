@@ -1,4 +1,3 @@
--- description: Labour-market tension (spanning): seasonally adjusted open vacancies per 100 seasonally adjusted unemployed (national totals, breakdown ''), per quarter, recomputed for every vintage of its parts. Both parts are taken as known at the same date (as_of), never mixed across later revisions.
 -- Vintages are typed (monitor_vintage_date: a month or year is dated to its first day) and compared as dates, never
 -- as text ('2022' >= '2022-02-15' is false as text).
 WITH vacancies AS (

@@ -1,4 +1,3 @@
--- description: Vacancies per 100 unemployed as CBS reported them (dashboard, releases, and pages quoting CBS), next to the monitor's recomputation: from the parts reported in the same document, as the monitor knew it at the publication date, and as it stands now. Reports from before 15 Feb 2022 use the old EBB method and are not comparable with a recomputation on the new method.
 WITH reported AS (
     SELECT
         period_code,

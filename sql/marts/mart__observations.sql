@@ -1,12 +1,4 @@
--- description: Every figure the monitor holds, from every source, in one long table: one row per indicator, breakdown, period and vintage, with its origin.
-SELECT * FROM stg_cbs__observations
-UNION ALL BY NAME
-SELECT * FROM stg_wagweu__observations
-UNION ALL BY NAME
-SELECT * FROM stg_uwv__observations
-UNION ALL BY NAME
-SELECT * FROM stg_arbeidsinspectie__observations
-UNION ALL BY NAME
-SELECT * FROM stg_ind__observations
-UNION ALL BY NAME
-SELECT * FROM stg_register__observations
+-- Every observation source in one long table: the SQL below is repeated for each source (its {source}) and the
+-- copies joined with UNION ALL BY NAME (pipelines/transform/sql_models.py), so a new source folder arrives here
+-- without an edit; the contract's rule every_source_reaches_the_mart checks that each one does.
+SELECT * FROM stg_{source}__observations

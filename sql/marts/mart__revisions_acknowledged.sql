@@ -1,4 +1,3 @@
--- description: Acknowledged revisions for the publication: every entry of the revisions register next to the two figures it names (value, vintage, document, citation of the superseded and the current figure), with its kind and the reviewer's note.
 SELECT
     r.indicator_id,
     r.breakdown,

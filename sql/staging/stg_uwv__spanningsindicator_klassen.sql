@@ -1,4 +1,3 @@
--- description: Class bounds of the UWV Spanningsindicator in order from zeer ruim to zeer krap, with the SQL condition each class stands for (value > ondergrens_exclusief AND value <= bovengrens_inclusief; a NULL bound is open), to classify a spanningsindicator value.
 SELECT
     CAST(row_number() OVER (ORDER BY coalesce(ondergrens_exclusief, -1)) AS INTEGER) AS klasse_volgorde,
     typering,

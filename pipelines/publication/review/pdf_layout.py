@@ -201,7 +201,9 @@ def check_pages(pages: list[Page], pdf: str = "pdf") -> list[Problem]:
     w, h = A4
     sizes: dict[str, list[int]] = defaultdict(list)
     for page in pages:
-        if abs(page.width - w) > SIZE_TOLERANCE or abs(page.height - h) > SIZE_TOLERANCE:
+        portrait = abs(page.width - w) <= SIZE_TOLERANCE and abs(page.height - h) <= SIZE_TOLERANCE
+        landscape = abs(page.width - h) <= SIZE_TOLERANCE and abs(page.height - w) <= SIZE_TOLERANCE  # A4 turned
+        if not (portrait or landscape):
             sizes[f"{page.width:g} x {page.height:g} pt"].append(page.number)
     for size, numbers in sizes.items():
         where = f"pages {numbers[0]}-{numbers[-1]}" if len(numbers) == len(pages) > 1 else \

@@ -11,6 +11,7 @@ from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem
 from pipelines.core.warehouse import replace_table
 from pipelines.core.observations import OBSERVATION_SCHEMA, empty
+from pipelines.descriptions import column_schema, table_description
 from pipelines.resources import SnapshotResource, WarehouseResource
 from pipelines.sources.common import readers
 
@@ -35,9 +36,7 @@ def observation_metadata(con: duckdb.DuckDBPyConnection, table: str, snapshot_id
         "origins": dg.MetadataValue.md(_origins_md(con, table)),
         "confidence": dg.MetadataValue.json({c or "unknown": n for c, n in con.execute(
             f'SELECT confidence, count(*) FROM "{table}" GROUP BY ALL ORDER BY ALL').fetchall()}),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, str(dtype)) for name, dtype in OBSERVATION_SCHEMA.items()]
-        ),
+        "dagster/column_schema": column_schema(table, OBSERVATION_SCHEMA.items()),
     }
 
 
@@ -66,9 +65,7 @@ def _streamed(context: dg.AssetExecutionContext, load: readers.Loader, snapshot)
     group_name=policy.GROUP_SNAPSHOTS,
     pool=policy.WAREHOUSE_POOL,
     kinds={"duckdb"},
-    description="Every shipped or captured snapshot file with its origin (publisher, URL, dates, licence, "
-    "citation, how obtained) and sha256. Verifies the whole snapshot store first: a file whose checksum or "
-    "origin is wrong stops the build here, before anything is loaded.",
+    description=table_description(ORIGINS_TABLE),
 )
 def raw_snapshots__origins(snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     verified = snapshots.store.verify_all()
@@ -94,26 +91,26 @@ def raw_snapshots__origins(snapshots: SnapshotResource, warehouse: WarehouseReso
     )
 
 
-def _raw_table_asset(name: str, source_id: str, description: str):
+def _raw_table_asset(name: str, source_id: str):
     """The asset decorator every raw table shares: after the snapshot manifest, in the source's group, in the
-    warehouse pool."""
+    warehouse pool, described by its data contract."""
     return dg.asset(
         name=name,
         group_name=policy.raw_group(source_id),
         deps=[ORIGINS_TABLE],
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb", "polars"},
-        description=description,
+        description=table_description(name),
     )
 
 
-def raw_observations_asset(source_id: str, description: str, prefixes: list[str] | None = None,
+def raw_observations_asset(source_id: str, prefixes: list[str] | None = None,
                            table: str | None = None) -> dg.AssetsDefinition:
     """A raw table ``raw_<source>__observations`` from every snapshot under ``<source>/`` (or ``prefixes``)."""
     name = table or f"raw_{source_id}__observations"
     prefixes = prefixes or [f"{source_id}/"]
 
-    @_raw_table_asset(name, source_id, description)
+    @_raw_table_asset(name, source_id)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         store = snapshots.store
         frames, ids, streamed = [], [], []
@@ -137,10 +134,10 @@ def raw_observations_asset(source_id: str, description: str, prefixes: list[str]
     return _raw
 
 
-def raw_reference_asset(source_id: str, table: str, description: str) -> dg.AssetsDefinition:
+def raw_reference_asset(source_id: str, table: str) -> dg.AssetsDefinition:
     """A raw reference table ``table`` from every snapshot under ``<source>/`` whose layout names it."""
 
-    @_raw_table_asset(table, source_id, description)
+    @_raw_table_asset(table, source_id)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         found = [s for s in snapshots.store.under(f"{source_id}/") if readers.is_reference(s) and s.layout.get("table") == table]
         if not found:
