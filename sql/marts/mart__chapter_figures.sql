@@ -1,4 +1,3 @@
--- description: The figures each chapter of the publication shows (the chapter-figures register joined to the current figures of each indicator's concept and breakdown, every period), with labels, period and status in Dutch and English and the origin of every figure: the report lays these rows out and chooses nothing.
 SELECT
     c.chapter,
     c.series,

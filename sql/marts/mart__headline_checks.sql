@@ -1,4 +1,3 @@
--- description: The advice's figures checked: one row per headline sub-figure of the headline register, with the figure as cited, where and from which source, the figure our sources hold for the same concept, period and breakdown (publisher, document, vintage, confidence), the latest period held, and a verdict computed from these rows (reproduced, reproduced_secondary, revised_since, superseded, differs, cited_only) with a one-line reason in Dutch and English.
 WITH headline AS (
     SELECT
         h.*,

@@ -1,4 +1,3 @@
--- description: Immigration by motive and origin per year for the publication (mart__labour_immigration with labels of origin, motive and definition in Dutch and English, the source line and the licence of each figure).
 -- materialized: view
 SELECT
     l.year,

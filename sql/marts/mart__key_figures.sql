@@ -1,4 +1,3 @@
--- description: The key figures page (Kerncijfers): the headline figures marked key_figure in the headline register, each with the value our sources give (or, where none is held, the value as cited), its period, status (estimate, provisional, definitive or cited only), source, verdict, the newer figure where the verdict is superseded, and the section that explains it.
 -- materialized: view
 SELECT
     row_number() OVER (ORDER BY figure_id) AS position,
