@@ -76,7 +76,7 @@ def test_tension_is_recomputed_from_the_snapshot_parts(built):
         q4_2021 = con.execute("SELECT vacancies_per_100_unemployed_rounded FROM mart__labour_market_tension "
                               "WHERE is_latest AND period_code = '2021KW04'").fetchone()[0]
     assert (period, ratio) == (latest, expected)
-    assert q4_2021 == 106  # as CBS published for 2021Q4 after its revision (headline_indicators.md, d.2)
+    assert q4_2021 == 106  # as CBS published for 2021Q4 after its revision (first released as 105)
     shown = nl(ratio, 1)
     assert shown in _html_text((built.output / "monitor.html").read_text(encoding="utf-8"))
     assert shown in _pdf_text(built.output / "monitor.pdf")

@@ -1,4 +1,4 @@
-"""The data corrections of issue 10 stay corrected: each test reads the shipped snapshot files (no build) and fails
+"""The data corrections of the fidelity audit stay corrected: each test reads the shipped snapshot files (no build) and fails
 on the defect the audit found (confidence of a document quoting the producer, months for a quarterly survey, an
 unrecorded second vintage, a first estimate not marked provisional, dashboard text loaded as a StatLine table,
 paraphrased or missing quotes, the SEO page that was missed)."""

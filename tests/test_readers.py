@@ -116,3 +116,18 @@ def test_a_missing_table_column_is_said_to_be_missing():
     text = str(err.value)
     assert text.startswith(f"{VAC} lacks columns its layout declares")
     assert f"{VAC}, field 'vacatures_sa_vervuld_x1000': required column is missing" in text
+
+
+def test_reader_dispatch_does_not_depend_on_import_order():
+    """A fresh process that imports only the dispatch still knows the formats the sources list (no registration
+    by import side effect)."""
+    import subprocess
+    import sys
+
+    from pipelines.settings import REPO_ROOT
+
+    probe = ("import sys; from pipelines.sources.common import readers; "
+             "assert 'pipelines.sources.cbs' not in sys.modules; "
+             "print(sorted(readers.observation_readers()))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    assert "cbs_odata_capture" in out and "wide_csv" in out

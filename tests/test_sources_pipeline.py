@@ -182,5 +182,5 @@ def test_every_shipped_source_snapshot_has_a_reader_and_no_synthetic_file():
     store = SnapshotStore(SNAPSHOTS)
     for source in SOURCES:
         for snapshot in store.under(f"{source}/"):
-            assert snapshot.layout.get("reader") in {*readers.READERS, *readers.REFERENCE_READERS}, snapshot.id
+            assert snapshot.layout.get("reader") in {*readers.observation_readers(), *readers.REFERENCE_READERS}, snapshot.id
             assert "example.org" not in snapshot.origin["url"] and "test" not in snapshot.origin["licence"].split()

@@ -277,7 +277,7 @@ def test_central_mart_holds_every_observation_once_with_its_origin(built):
 
 @pytest.mark.slow
 def test_posted_workers_2024_answers_with_its_source(built):
-    """The first question of the issue: one query, the figure and where it comes from."""
+    """An analyst's first question: one query gives the figure and where it comes from."""
     source = SNAPSHOTS / "wagweu/kamerstuk_29861_162/derdelanders_meldloket_2021_2024.csv"
     expected = next(line for line in source.read_text(encoding="utf-8").splitlines() if ",2024," in line)
     with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:

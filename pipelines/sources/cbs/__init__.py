@@ -1,6 +1,10 @@
 """CBS StatLine: transcribed table pages and OData captures (v3/v4), landing in the same raw table.
 
-Importing the package registers the capture reader (``cbs_odata_capture``) with the common reader dispatch.
+The capture format is CBS's own: its reader and streaming loader are listed here for the reader dispatch
+(pipelines/sources/common/readers.py).
 """
 
-from pipelines.sources.cbs import reader as _reader  # noqa: F401,E402
+from pipelines.sources.cbs.reader import READER, load_capture, read_capture
+
+READERS = {READER: read_capture}
+LOADERS = {READER: load_capture}

@@ -25,8 +25,12 @@ import polars as pl
 from pipelines.core.errors import Problem, SourceFormatError
 from pipelines.core.snapshots import Snapshot
 from pipelines.sources.cbs.odata import tablemeta
+from pipelines.sources.common.csv_text import NIL_SYMBOLS, SYMBOL_STATUS
 
-NIL = ("-", "–")
+# The CBS symbols, written once (pipelines/sources/common/csv_text.py): '.'/'' missing, 'x' secret, '-' nil.
+NIL = tuple(NIL_SYMBOLS)
+MISSING = [symbol for symbol, status in SYMBOL_STATUS.items() if status == "missing"]
+SECRET = [symbol for symbol, status in SYMBOL_STATUS.items() if status == "secret"]
 # v4 ValueAttribute -> status. Only 'None' (a plain value) is confirmed in stored material; the others are
 # the names CBS is understood to use [knowledge]. An unknown attribute is kept, lower-cased, for staging.
 V4_ATTRIBUTES = {"none": None, "missing": "missing", "impossible": "missing", "confidential": "secret", "secret": "secret"}
@@ -100,10 +104,10 @@ def page_frame(rows: pl.DataFrame, meta: tablemeta.CaptureMeta, file: str) -> pl
         text = pl.col("raw").str.strip_chars()
         number = text.str.strip_chars_end("*").cast(pl.Float64, strict=False)
         value = pl.when(text.is_in(NIL)).then(0.0).otherwise(number)
-        symbol = (pl.when(text.is_null() | text.is_in([".", ""])).then(pl.lit("missing"))
-                  .when(text == "x").then(pl.lit("secret"))
+        symbol = (pl.when(text.is_null() | text.is_in(MISSING)).then(pl.lit("missing"))
+                  .when(text.is_in(SECRET)).then(pl.lit("secret"))
                   .when(text.str.ends_with("*") & number.is_not_null()).then(pl.lit("voorlopig")))
-        bad = long.filter(text.is_not_null() & ~text.is_in([".", "", "x", *NIL]) & number.is_null()).head(3)
+        bad = long.filter(text.is_not_null() & ~text.is_in([*MISSING, *SECRET, *NIL]) & number.is_null()).head(3)
         if bad.height:
             raise SourceFormatError(f"{file}: value is neither a number nor a CBS symbol",
                                     [Problem("not a number or symbol", file=file, field=r["measure"], row=r["ID"] + 1, value=r["raw"])

@@ -39,7 +39,6 @@ from pipelines.sources.cbs.duckdb_tools import DUCKDB_TYPES, lowered_memory_limi
 from pipelines.sources.cbs.lookups import COMBO, COMBO_SCHEMA, PERIOD, PERIOD_SCHEMA, TIME, Lookups, Map
 from pipelines.sources.cbs.odata import tablemeta
 from pipelines.sources.cbs.tables import TABLES_FILE, TableSpec, normalise_title, table_spec
-from pipelines.sources.common import readers
 
 READER = "cbs_odata_capture"
 ROW_GROUP = 122_880  # DuckDB's rows per row group: one Arrow batch each, a unit of parallel work
@@ -162,5 +161,3 @@ def read_capture(snapshot: Snapshot) -> pl.DataFrame:
     return df.select([pl.col(name).cast(dtype) for name, dtype in OBSERVATION_SCHEMA.items()])
 
 
-readers.register(READER, read_capture)
-readers.register_loader(READER, load_capture)
