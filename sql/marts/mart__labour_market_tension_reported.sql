@@ -12,7 +12,8 @@ WITH reported AS (
         monitor_vintage_date(regexp_extract(published, '^(\d{4}(-\d{2}(-\d{2})?)?)', 1), published) AS published_date,
         confidence,
         quote,
-        contains(unit, 'oude EBB') AS old_ebb_method,
+        -- the row's label says 'oude EBB-methode' (until 2026-12 the unit carried it)
+        contains(unit, 'oude EBB') OR contains(coalesce(measure_label, ''), 'oude EBB') AS old_ebb_method,
         snapshot_id,
         source_row
     FROM stg_cbs__observations
