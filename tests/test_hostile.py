@@ -226,7 +226,8 @@ def _number(text: str) -> float | None:
 
 
 def _future(code: str) -> str:
-    return str(date.today().year + 3) + code[4:]
+    """The same period three years from now (every year in the code: a part year 2019-01/2019-08 moves whole)."""
+    return code.replace(code[:4], str(date.today().year + 3))
 
 
 # ---------------------------------------------------------------------------------------------------- mutations

@@ -72,5 +72,11 @@ def test_editions_show_the_same_floats_and_figures(hostile_edition):
     assert ids.findall(nl) == ids.findall(en) and ids.findall(nl)
     numbers = re.compile(r"\d[\d.,]*\d")
     assert len(numbers.findall(visible_text(_markup(nl)))) > 20
-    assert (hostile_edition[0] / "data" / "spanning.csv").read_text() == \
-        (hostile_edition[0] / "data" / "spanning.en.csv").read_text()
+    # the same figures in both editions' chart data; only the series labels are in the edition's language
+    import csv
+
+    def figures(name: str) -> list[dict]:
+        rows = csv.DictReader((hostile_edition[0] / "data" / name).open(encoding="utf-8"))
+        return [{k: v for k, v in r.items() if k != "series"} for r in rows]
+
+    assert figures("spanning.csv") == figures("spanning.en.csv") and figures("spanning.csv")
