@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.core.errors import Problem, PublishError
+from pipelines.core.snapshots import sha256_file
 from pipelines.core.warehouse import fsync_directory
 
 MANIFEST = "build.json"
@@ -78,16 +79,6 @@ def _write_synced(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_digests(root: Path, names: list[str]) -> dict[str, str]:
     """sha256 of every file under ``names`` (files, or folders walked), by path relative to ``root``."""
     out = {}
@@ -95,7 +86,7 @@ def file_digests(root: Path, names: list[str]) -> dict[str, str]:
         path = root / name
         for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if f.is_file():
-                out[f.relative_to(root).as_posix()] = _sha256(f)
+                out[f.relative_to(root).as_posix()] = sha256_file(f)
     return out
 
 

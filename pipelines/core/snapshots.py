@@ -104,6 +104,15 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks (large files are never held in memory whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def sidecar_path(data_path: Path) -> Path:
     return data_path.with_name(data_path.name + SIDECAR_SUFFIX)
 
@@ -206,12 +215,9 @@ class SnapshotStore:
             if not target.is_file():
                 problems.append(Problem(f"listed in {snapshot_id} but missing", file=base + name))
                 continue
-            digest = hashlib.sha256()
-            with target.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-            if digest.hexdigest() != expected:
-                problems.append(Problem(f"checksum mismatch: the file's sha256 is {digest.hexdigest()}, {snapshot_id} says {expected}",
+            actual = sha256_file(target)
+            if actual != expected:
+                problems.append(Problem(f"checksum mismatch: the file's sha256 is {actual}, {snapshot_id} says {expected}",
                                         file=base + name, field="sha256"))
         listed_names = {n for n, _ in members} | {MANIFEST_NAME, MANIFEST_NAME + SIDECAR_SUFFIX}
         for p in sorted(folder.rglob("*")):

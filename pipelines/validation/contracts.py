@@ -264,10 +264,9 @@ def _reads(query: str, where: str) -> tuple[str, ...]:
     return table_references(query, where)
 
 
-SOURCE = "{source}"
-
-
 def _for_source(value: Any, source: str) -> Any:
+    from pipelines.transform.sql_models import SOURCE
+
     if isinstance(value, str):
         return value.replace(SOURCE, source)
     if isinstance(value, list):
@@ -281,7 +280,7 @@ def _expand_sources(objects: list[dict], explicit: set[str]) -> list[dict]:
     """``{source}`` in contracts, as in sql/ (pipelines/transform/sql_models.py): a schema entry whose name holds it
     describes that table of every observation source that has no entry of its own; a rule query that holds it
     (in any entry) is its copies for every source joined with UNION ALL."""
-    from pipelines.transform.sql_models import observation_sources
+    from pipelines.transform.sql_models import SOURCE, observation_sources
 
     sources = observation_sources()
     out = []
