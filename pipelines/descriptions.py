@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from pipelines.core.errors import MonitorError, Problem
 
-WHERE = "data_contracts/<table>.odcs.yaml (or its schema entry in data_contracts/observations.odcs.yaml)"
+WHERE = "data_contracts/<table>.odcs.yaml"
 
 
 def _contract(table: str):

@@ -12,6 +12,7 @@ import yaml
 
 from pipelines.core.errors import MonitorError
 from pipelines.settings import CONTRACTS_DIR
+from pipelines.validation.contract_parts import resolve
 from pipelines.validation.contracts import load_contracts
 from pipelines.validation.runner import validate_table
 from pipelines.validation.sql_checks import compile_check
@@ -188,7 +189,8 @@ def test_shipped_contracts_load_and_follow_the_json_schema():
     schema = json.loads((Path(open_data_contract_standard.__file__).parent / "schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     for path in sorted(CONTRACTS_DIR.glob("*.odcs.yaml")):
-        doc = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+        resolved = resolve(yaml.safe_load(path.read_text(encoding="utf-8")), path, path.name)
+        doc = json.loads(json.dumps(resolved, default=str))
         errors = sorted(validator.iter_errors(doc), key=str)
         assert not errors, f"{path.name}: {errors[0].message} at {list(errors[0].absolute_path)}"
     contracts = load_contracts()
@@ -197,22 +199,76 @@ def test_shipped_contracts_load_and_follow_the_json_schema():
         assert contract.owner and contract.rules, table
 
 
-def test_an_appended_observation_table_inherits_the_shared_rules(tmp_path):
+def test_a_new_observation_table_inherits_the_shared_rules(tmp_path):
     shutil.copytree(CONTRACTS_DIR, tmp_path / "data_contracts")
-    path = tmp_path / "data_contracts" / "observations.odcs.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + """
+    text = (CONTRACTS_DIR / "raw_wagweu__observations.odcs.yaml").read_text(encoding="utf-8")
+    head = text[:text.index("\nschema:")]
+    (tmp_path / "data_contracts" / "raw_example__observations.odcs.yaml").write_text(head + """
+schema:
   - name: raw_example__observations
     physicalName: raw_example__observations
     physicalType: table
     logicalType: object
-    description: appended by another source
-    properties: *observation_properties
+    description: a table of another source
+    properties: {$part: observation_properties}
+    quality:
+      - $part: rule_origin
 """, encoding="utf-8")
     contracts = load_contracts.__wrapped__(tmp_path / "data_contracts")
     names = {r.name for r in contracts["raw_example__observations"].rules}
     assert {"primary key unique", "counts_not_negative", "percentages_at_most_100", "no_future_periods",
-            "url: required", "confidence: required"} <= names
+            "url: required", "confidence: required", "every_row_has_an_origin"} <= names
     assert contracts["raw_example__observations"].primary_key == contracts["raw_cbs__observations"].primary_key
+    assert contracts["raw_example__observations"].file == "data_contracts/raw_example__observations.odcs.yaml"
+
+
+def test_contracts_are_one_file_per_table_and_parts_resolve_to_the_same_rules():
+    """Every contract file describes the one table it is named after (a {source} file: that table of each source
+    without a file of its own); tables that share a part share its columns and its rules."""
+    from pipelines.transform.sql_models import SOURCE
+
+    contracts = load_contracts()
+    for table, contract in contracts.items():
+        stem = Path(contract.file).name.removesuffix(".odcs.yaml")
+        assert stem == table or (SOURCE in stem and table not in {Path(c.file).name.removesuffix(".odcs.yaml")
+                                                                 for c in contracts.values() if c is not contract}), table
+    assert contracts["raw_cbs__observations"].properties == contracts["stg_uwv__observations"].properties
+    assert contracts["mart__figures"].properties == contracts["mart__figures_current"].properties
+    origin = [r for t in ("raw_cbs__observations", "raw_ind__observations") for r in contracts[t].rules
+              if r.name == "every_row_has_an_origin"]
+    assert len(origin) == 2 and origin[0].query.replace("raw_cbs", "raw_ind") == origin[1].query
+
+
+def _write_contract(tmp_path, doc, name="bad.odcs.yaml"):
+    (tmp_path / name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    shutil.copy(CONTRACTS_DIR / "shared_parts.yaml", tmp_path / "shared_parts.yaml")
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda t: t.update(properties={"$part": "observation_propertys"}), "raw_wagweu__observations.properties"),
+    (lambda t: t["quality"].append({"$part": "rule_nowhere"}), "raw_wagweu__observations.quality"),
+])
+def test_a_missing_shared_part_names_the_file_the_field_and_the_part(tmp_path, edit, field):
+    doc = yaml.safe_load((CONTRACTS_DIR / "raw_wagweu__observations.odcs.yaml").read_text(encoding="utf-8"))
+    edit(doc["schema"][0])
+    _write_contract(tmp_path, doc)
+    with pytest.raises(MonitorError) as err:
+        load_contracts.__wrapped__(tmp_path)
+    text = str(err.value)
+    assert "bad.odcs.yaml" in text and field in text and ("observation_propertys" in text or "rule_nowhere" in text), text
+    assert "shared_parts.yaml" in text
+
+
+def test_a_resolved_contract_is_validated_against_odcs(tmp_path):
+    """A part that puts a wrong ODCS field in place fails ODCS validation of the file that uses it."""
+    doc = yaml.safe_load((CONTRACTS_DIR / "raw_wagweu__observations.odcs.yaml").read_text(encoding="utf-8"))
+    _write_contract(tmp_path, doc)
+    parts = yaml.safe_load((tmp_path / "shared_parts.yaml").read_text(encoding="utf-8"))
+    parts["observation_properties"][0]["required"] = "sometimes"
+    (tmp_path / "shared_parts.yaml").write_text(yaml.safe_dump(parts), encoding="utf-8")
+    with pytest.raises(MonitorError) as err:
+        load_contracts.__wrapped__(tmp_path)
+    assert "bad.odcs.yaml is not a valid ODCS v3.1 contract" in str(err.value)
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -224,7 +280,7 @@ def test_an_appended_observation_table_inherits_the_shared_rules(tmp_path):
 def test_contract_errors_name_the_file_and_rule(tmp_path, edit, message):
     doc = yaml.safe_load((CONTRACTS_DIR / "mart__annual_figures.odcs.yaml").read_text(encoding="utf-8"))
     doc["schema"][0]["quality"][0] = edit(doc["schema"][0]["quality"][0])
-    (tmp_path / "bad.odcs.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    _write_contract(tmp_path, doc)
     with pytest.raises(MonitorError) as err:
         load_contracts.__wrapped__(tmp_path)
     assert "bad.odcs.yaml" in str(err.value) and message in str(err.value)
@@ -246,7 +302,7 @@ def test_a_failing_table_report_says_contract_rule_rows_file_and_what_to_do(con)
     report = validate_table(con, contract)
     text = report.describe()
     assert not report.passed
-    assert "data_contracts/mart__annual_figures.odcs.yaml" in text and "owner: Monitor Arbeidsmigratie data engineering" in text
+    assert "data_contracts/mart__posted_workers.odcs.yaml" in text and "owner: Monitor Arbeidsmigratie data engineering" in text
     assert "rule 'counts_not_negative'" in text and "source_row=4" in text
     assert "rule 'third_country_nationals_every_year'" in text and "missing_period='2023JJ00'" in text
     assert text.count("What to do:") == 2

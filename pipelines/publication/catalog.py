@@ -41,7 +41,7 @@ def comment_statements(tables: Iterable[str], views: Iterable[str] = ()) -> list
         raise PublishError(
             "Every published table and column needs a description; these have none",
             problems,
-            hint="add a contract data_contracts/<table>.odcs.yaml (or a schema entry in observations.odcs.yaml) with "
+            hint="add a contract data_contracts/<table>.odcs.yaml with "
             "a description for the table and every column; the descriptions become the COMMENT ON of monitor.duckdb",
         )
     return statements

@@ -1,6 +1,10 @@
 """Load ODCS v3.1 contracts (``data_contracts/*.odcs.yaml``) and compile them into rules.
 
-A contract file may describe several tables (``schema`` objects). Each table yields rules of three kinds:
+One contract file per table, named after it (``data_contracts/<table>.odcs.yaml``); what several contracts share
+(the observation columns, rules of every raw table) is written once in ``data_contracts/shared_parts.yaml`` and
+referred to with ``$part`` (``contract_parts.py``), resolved before the file is validated against ODCS. A file
+whose name holds ``{source}`` (``raw_{source}__observations.odcs.yaml``) is the contract of that table of every
+observation source that has no file of its own. Each table yields rules of three kinds:
 
 - ``gx``: column-level expectations run by Great Expectations on a pandas copy of the table (exact column
   set, not-null, unique, compound primary key, between, regex, in-set, row count);
@@ -297,14 +301,22 @@ def _expand_sources(objects: list[dict], explicit: set[str]) -> list[dict]:
     return out
 
 
-def _load_file(path: Path) -> list[TableContract]:
+def _load_file(path: Path, explicit: frozenset[str] = frozenset()) -> list[TableContract]:
+    """The tables of one contract file; a ``{source}`` entry is expanded for the sources not in ``explicit``."""
     from open_data_contract_standard.model import OpenDataContractStandard
+
+    from pipelines.validation.contract_parts import resolve
 
     rel = path.relative_to(path.parents[1]).as_posix() if len(path.parents) > 1 else path.name
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise MonitorError(f"Contract {rel} is not valid YAML", [Problem(" ".join(str(exc).split())[:400], file=rel)],
+                           hint="fix the YAML; `docs/validation.md` lists the fields the monitor uses") from exc
+    doc = resolve(doc, path, rel)
+    try:
         OpenDataContractStandard.model_validate(doc)
-    except Exception as exc:  # yaml or pydantic: name the file either way
+    except Exception as exc:  # pydantic: name the file
         raise MonitorError(f"Contract {rel} is not a valid ODCS v3.1 contract",
                            [Problem(" ".join(str(exc).split())[:400], file=rel)],
                            hint="fix the YAML; `docs/validation.md` lists the fields the monitor uses") from exc
@@ -314,7 +326,7 @@ def _load_file(path: Path) -> list[TableContract]:
     default_owner = _custom(doc, "owner") or (doc.get("team") or {}).get("name") or "unknown"
     tables = []
     objects = doc.get("schema") or []
-    for obj in _expand_sources(objects, {o["name"] for o in objects}):
+    for obj in _expand_sources(objects, explicit | {o["name"] for o in objects}):
         compiler = _Compiler(rel, obj["name"], [p["name"] for p in obj.get("properties") or []])
         rules = [r for p in obj.get("properties") or [] for r in compiler.property_rules(p)] + compiler.table_rules(obj)
         names = [r.name for r in rules]
@@ -331,10 +343,13 @@ def _load_file(path: Path) -> list[TableContract]:
 
 @functools.cache
 def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, TableContract]:
-    """Every table contract in ``directory`` (``*.odcs.yaml``), by table name."""
+    """Every table contract in ``directory`` (``*.odcs.yaml``), by table name; the ``{source}`` files last, for
+    the sources whose table has no file of its own."""
+    from pipelines.transform.sql_models import SOURCE
+
     contracts: dict[str, TableContract] = {}
-    for path in sorted(Path(directory).glob("*.odcs.yaml")):
-        for tc in _load_file(path):
+    for path in sorted(Path(directory).glob("*.odcs.yaml"), key=lambda p: (SOURCE in p.name, p.name)):
+        for tc in _load_file(path, frozenset(contracts)):
             if tc.table in contracts:
                 raise MonitorError("Table has two contracts", [Problem(f"also in {contracts[tc.table].file}", file=tc.file, field=tc.table)])
             contracts[tc.table] = tc
