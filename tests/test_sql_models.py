@@ -88,7 +88,30 @@ def test_build_order_puts_every_model_after_what_it_reads():
 def test_header_sets_materialization():
     models = {m.name: m for m in discover()}
     assert models["mart__figures_current"].materialized == "view"
-    assert models["mart__figures"].materialized == "table"
+    assert models["mart__current_figure_keys"].materialized == "table"
+
+
+def test_every_observation_is_stored_once_in_a_table():
+    """The rows of the observation shape are stored in the raw tables only: staging, mart__observations and the
+    wide mart__figures are views, and the one table the current-figure rule writes is narrow."""
+    models = {m.name: m for m in discover()}
+    from pipelines.sources import source_names
+
+    for name in [*(f"stg_{s}__observations" for s in source_names()), "mart__observations", "mart__figures"]:
+        assert models[name].materialized == "view", name
+    con = duckdb.connect()
+    for statement in macro_statements([m.name for m in discover_macros()]):
+        con.execute(statement)
+    con.execute("CREATE TABLE mart__observations AS SELECT * FROM (SELECT NULL::VARCHAR AS " +
+                ", NULL::VARCHAR AS ".join(["source_id", "dataset_id", "indicator_id", "breakdown", "period_code",
+                                            "vintage", "url", "snapshot_id", "confidence", "published"]) +
+                ", NULL::INTEGER AS source_row, NULL::DOUBLE AS value) WHERE false")
+    con.execute("CREATE TABLE raw_monitor__indicators (indicator_id VARCHAR, concept_id VARCHAR)")
+    con.execute("CREATE TABLE raw_monitor__revisions (indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, "
+                "kind VARCHAR, superseded_snapshot_id VARCHAR, superseded_value DOUBLE, current_snapshot_id VARCHAR, "
+                "current_value DOUBLE, note VARCHAR, register_row INTEGER)")
+    columns = [d[0] for d in con.execute(models["mart__current_figure_keys"].sql + " LIMIT 0").description]
+    assert len(columns) == 8 and columns[-1] == "current_because"
 
 
 def test_a_description_header_is_refused(tmp_path):
@@ -105,7 +128,8 @@ def test_a_description_header_is_refused(tmp_path):
 EXPECTED_EDGES = {
     "stg_cbs__observations": {"raw_cbs__observations"},
     "stg_wagweu__observations": {"raw_wagweu__observations"},
-    "mart__figures": {"mart__observations", "raw_snapshots__origins", "raw_monitor__indicators", "raw_monitor__revisions"},
+    "mart__current_figure_keys": {"mart__observations", "raw_monitor__indicators", "raw_monitor__revisions"},
+    "mart__figures": {"mart__observations", "mart__current_figure_keys", "raw_snapshots__origins", "raw_monitor__indicators"},
     "mart__figures_current": {"mart__figures"},
     "mart__annual_figures": {"mart__figures_current"},
     "mart__posted_workers": {"mart__annual_figures"},
@@ -139,10 +163,11 @@ def test_data_flows_one_way():
 # --- the current-figure rule of mart__figures, on a small hand-made warehouse -----------------------------------
 
 def _figures(rows: list[tuple], concepts: list[tuple] = (), revisions: list[tuple] = (), columns: str = "") -> list[tuple]:
-    """Run sql/marts/mart__figures.sql (and its macros) over observations (indicator, period, vintage, confidence,
+    """Run sql/marts/mart__current_figure_keys.sql and mart__figures.sql (and their macros) over observations (indicator, period, vintage, confidence,
     value, snapshot[, published, unit, from_snapshot_document]); ``concepts``: register rows (indicator, concept,
     concept_unit, factor); ``revisions``: (indicator, period, superseded snapshot, value, current snapshot, value)."""
     sql = (SQL_DIR / "marts" / "mart__figures.sql").read_text(encoding="utf-8")
+    keys = (SQL_DIR / "marts" / "mart__current_figure_keys.sql").read_text(encoding="utf-8")
     con = duckdb.connect()
     for statement in macro_statements([m.name for m in discover_macros()]):
         con.execute(statement)
@@ -173,6 +198,7 @@ def _figures(rows: list[tuple], concepts: list[tuple] = (), revisions: list[tupl
         NULL AS locator, pub AS published, NULL AS quote, 'transcription' AS how_obtained, i AS measure, '{}' AS dimensions,
         own AS from_snapshot_document
         FROM (VALUES """ + ", ".join(str(r) for r in full) + ") t(i, p, v, c, x, s, pub, u, own)")
+    con.execute(f"CREATE TABLE mart__current_figure_keys AS {keys}")
     return con.execute(f"SELECT indicator_id, vintage_stated, confidence, value, is_current, citation, current_because"
                        f"{columns} FROM ({sql}) ORDER BY indicator_id, vintage_stated, confidence, value").fetchall()
 

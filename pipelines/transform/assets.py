@@ -13,6 +13,16 @@ from pipelines.transform.sql_models import SqlModel, dependency_graph, discover,
 _GROUP = {"staging": policy.GROUP_STAGING, "marts": policy.GROUP_MARTS}
 
 
+def drop_other_kind(con, name: str, kind: str) -> None:
+    """Drop ``name`` when the warehouse holds it as the other kind (a table where the model is now a view, or the
+    reverse): ``CREATE OR REPLACE`` does not replace a table by a view."""
+    other = "TABLE" if kind == "VIEW" else "VIEW"
+    held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ? "
+                       "AND table_type = ?", [name, "BASE TABLE" if other == "TABLE" else "VIEW"]).fetchone()[0]
+    if held:
+        con.execute(f'DROP {other} "{name}"')
+
+
 def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
     @dg.asset(
         name=model.name,
@@ -31,6 +41,7 @@ def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
             try:
                 for statement in macro_statements(model.macros):
                     con.execute(statement)
+                drop_other_kind(con, model.name, kind)
                 con.execute(f'CREATE OR REPLACE {kind} "{model.name}" AS\n{model.sql}')
                 con.execute("COMMIT")
             except Exception:
