@@ -390,3 +390,21 @@ def test_tension_compares_vintages_as_dates():
     rows = con.execute(f"SELECT as_of::VARCHAR, unemployed_vintage::VARCHAR, unemployed_new_ebb_method FROM ({sql}) ORDER BY as_of").fetchall()
     # as of 2022-05-15 the unemployment figure known is the one dated '2022' (a year: first day 2022-01-01)
     assert rows == [("2022-05-15", "2022-01-01", None), ("2022-08-16", "2022-08-16", True)]
+
+
+def test_a_model_that_changed_kind_replaces_the_old_object():
+    """A warehouse built before a model became a view (or a table) holds the other kind; the model asset drops it,
+    since CREATE OR REPLACE VIEW does not replace a table."""
+    from pipelines.transform.assets import drop_other_kind
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE stg_x__observations AS SELECT 1 AS one")
+    with pytest.raises(duckdb.Error):
+        con.execute("CREATE OR REPLACE VIEW stg_x__observations AS SELECT 2 AS one")
+    drop_other_kind(con, "stg_x__observations", "VIEW")
+    con.execute("CREATE OR REPLACE VIEW stg_x__observations AS SELECT 2 AS one")
+    drop_other_kind(con, "stg_x__observations", "VIEW")  # already a view: kept
+    assert con.execute("SELECT table_type FROM information_schema.tables").fetchall() == [("VIEW",)]
+    drop_other_kind(con, "stg_x__observations", "TABLE")
+    con.execute("CREATE OR REPLACE TABLE stg_x__observations AS SELECT 3 AS one")
+    assert con.execute("SELECT one FROM stg_x__observations").fetchall() == [(3,)]
