@@ -124,10 +124,10 @@ def build_data_docs(results: list[dict[str, Any]], target: Path, run_name: str) 
                                                                       "owner": data["meta"].get("owner")})
             for entry in data["results"]:
                 config = entry["expectation_config"]
-                suite.add_expectation_configuration(ExpectationConfiguration(
+                suite.add_expectation(ExpectationConfiguration(  # not add_expectation_configuration: it upserts by domain
                     type=config["type"], kwargs=config["kwargs"], meta=config.get("meta"),
                     description=config.get("description"), severity=config.get("severity", "critical"),
-                    notes=config.get("notes")))
+                    notes=config.get("notes")).to_domain_obj())
             context.suites.add_or_update(suite)
             result = schema.load(json.loads(json.dumps(data)))
             key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=data["suite_name"]),

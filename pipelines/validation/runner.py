@@ -1,7 +1,8 @@
-"""Run a table's contract against the warehouse: GX on a pandas copy, types and SQL rules in DuckDB.
+"""Run a table's contract against the warehouse: one Great Expectations suite, run in DuckDB.
 
-Route (stack notes): DuckDB -> pandas -> GX pandas datasource. GX on DuckDB through SQLAlchemy fails
-silently, so it is not used. ``great_expectations`` costs ~5 s to import and is imported on first use.
+Every rule is compiled to a GX expectation (``expectations.py``) and GX's SQL execution engine runs the
+suite on the table or view in the connection the check is given (``gx_duckdb.py``): aggregates and a
+few offending rows leave DuckDB, never a copy of the table, so memory does not grow with the table.
 
 A ``TableReport`` says, for people, which contract and rule failed, which rows (the first few, with the
 snapshot file and data row they came from) and what to do; ``to_gx_result`` turns it into a GX suite
@@ -10,25 +11,19 @@ validation result (every rule, also the DuckDB ones) from which the Data Docs ar
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
-import os
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
+from pipelines.validation import gx_duckdb
 from pipelines.validation.contracts import Rule, TableContract
-
-SAMPLE_ROWS = 5
-
-
-def trace_columns(columns: list[str], extra: list[str] = ()) -> list[str]:
-    """Columns that tell a person where a row came from: snapshot file, data row, then the table's key."""
-    first = [c for c in ("snapshot_id", "source_row", "register_file", "register_row") if c in columns]
-    first += [c for c in columns if c.endswith("_snapshot_id") and c not in first]
-    return first + [c for c in extra if c in columns and c not in first]
+from pipelines.validation.expectations import SAMPLE_ROWS, UNEXPECTED_ROWS, expectation, q, suite_name, trace_columns
 
 
 @dataclass
@@ -38,7 +33,8 @@ class RuleResult:
     failing_rows: int = 0
     sample: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
-    gx_result: dict[str, Any] | None = None  # GX's own result dict, for gx rules
+    gx_result: dict[str, Any] | None = None  # GX's own result dict (lists kept short)
+    gx_config: dict[str, Any] | None = None  # the GX expectation that checked the rule (expectations.py)
 
     def describe(self) -> str:
         if self.passed:
@@ -84,7 +80,7 @@ class TableReport:
 
     def to_gx_result(self, run_name: str) -> dict[str, Any]:
         """This report as the JSON of a GX ``ExpectationSuiteValidationResult`` (Data Docs read it)."""
-        results = [_gx_entry(self.contract, r) for r in self.results]
+        results = [_gx_entry(r) for r in self.results]
         ok = sum(1 for r in self.results if r.passed)
         return {
             "success": self.passed,
@@ -96,7 +92,7 @@ class TableReport:
                            "success_percent": 100.0 * ok / len(results) if results else 100.0},
             "meta": {
                 "great_expectations_version": importlib.metadata.version("great_expectations"),
-                "batch_spec": {"batch_data": "PandasDataFrame"},
+                "batch_spec": {"table_name": self.contract.table, "execution_engine": "SqlAlchemyExecutionEngine (duckdb)"},
                 "batch_markers": {"ge_load_time": self.validated_at},
                 "active_batch_definition": {"datasource_name": "monitor_warehouse", "data_connector_name": "fluent",
                                             "data_asset_name": self.contract.table, "batch_identifiers": {}},
@@ -105,40 +101,14 @@ class TableReport:
         }
 
 
-def suite_name(table: str) -> str:
-    return f"contract__{table}"
-
-
-def gx_config(contract: TableContract, rule: Rule) -> dict[str, Any]:
-    """The GX expectation configuration that shows ``rule`` in a suite (DuckDB rules as unexpected-rows SQL)."""
-    if rule.kind == "gx":
-        typ, kwargs = rule.gx_type, dict(rule.gx_kwargs)
-    elif rule.kind == "types":
-        typ = "unexpected_rows_expectation"
-        kwargs = {"unexpected_rows_query": "SELECT column_name, column_type FROM (DESCRIBE {batch}) -- expected: "
-                  + ", ".join(f"{c} {t}" for c, t in rule.gx_kwargs.items())}
-    else:
-        shown = (rule.query or "").replace("{", "{{").replace("}", "}}").replace(f'"{contract.table}"', "{batch}")
-        typ, kwargs = "unexpected_rows_expectation", {"unexpected_rows_query": shown}
-    return {
-        "type": typ,
-        "kwargs": kwargs,
-        "meta": {"rule": rule.name, "severity": rule.severity, "contract": contract.file, "what_to_do": rule.action},
-        "description": f"[{rule.severity}] {rule.name}: {rule.description}",
-        "severity": "critical" if rule.severity == "block" else "warning",
-        "notes": f"What to do when it fails: {rule.action}",
-    }
-
-
-def _gx_entry(contract: TableContract, r: RuleResult) -> dict[str, Any]:
-    config = gx_config(contract, r.rule)
+def _gx_entry(r: RuleResult) -> dict[str, Any]:
     if r.gx_result is not None and not r.error:
         result = r.gx_result
     else:
         result = {"observed_value": r.failing_rows, "details": {"unexpected_rows": r.sample}}
     return {
         "success": r.passed,
-        "expectation_config": config,
+        "expectation_config": r.gx_config,
         "result": result,
         "meta": {},
         "exception_info": {"raised_exception": bool(r.error), "exception_traceback": None, "exception_message": r.error},
@@ -150,96 +120,87 @@ def row_text(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={row[k]!r}" for k in keys[:9])
 
 
-@functools.cache
-def _gx_context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx  # lazy: ~5 s
+def validate_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> TableReport:
+    """Run ``contract`` on its table (or view) in the warehouse ``con``: one GX suite, run where the data is."""
+    table = contract.table
+    columns = [row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {q(table)})").fetchall()]
+    rows = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+    present = set(columns)
+    # Column rules on columns the table lacks cannot run; the column-set rule reports those columns.
+    runnable = [r for r in contract.rules if r.kind != "gx" or ((r.column is None or r.column in present)
+                and set(r.gx_kwargs.get("column_list", [])) <= present)]
+    configs = [expectation(contract, rule, columns) for rule in runnable]
+    with gx_duckdb.bound_to(con):
+        gx = gx_duckdb.gx_module()
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    batch_definition = (
-        context.data_sources.add_pandas("monitor")
-        .add_dataframe_asset("table")
-        .add_batch_definition_whole_dataframe("whole")
-    )
-    return gx, batch_definition
-
-
-def _run_gx(df, rules: list[Rule], contract: TableContract) -> list[RuleResult]:
-    gx, batch_definition = _gx_context()
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    suite = gx.ExpectationSuite(name=suite_name(contract.table))
-    for i, rule in enumerate(rules):
-        suite.add_expectation_configuration(ExpectationConfiguration(type=rule.gx_type, kwargs=rule.gx_kwargs, meta={"rule": i}))
-    index_columns = trace_columns(list(df.columns), contract.primary_key)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
-    outcome = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-                                                   "partial_unexpected_count": SAMPLE_ROWS})
-    results = []
-    for r in outcome.results:
-        rule = rules[r.expectation_config.meta["rule"]]
-        info = r.exception_info or {}
-        if info.get("raised_exception"):
-            results.append(RuleResult(rule, False, error=f"the check could not run: {info.get('exception_message')}"))
-            continue
-        result = _compact(r.result)
-        if rule.gx_type == "expect_table_columns_to_match_set" and not r.success:
-            details = r.result.get("details", {}).get("mismatched", {})
-            results.append(RuleResult(rule, False, 0, error=f"missing columns: {sorted(details.get('missing') or [])}; "
-                                      f"unexpected columns: {sorted(details.get('unexpected') or [])}", gx_result=result))
-            continue
-        if rule.gx_type == "expect_table_row_count_to_be_between" and not r.success:
-            results.append(RuleResult(rule, False, 0, error=f"the table has {r.result.get('observed_value')} rows", gx_result=result))
-            continue
-        items = r.result.get("unexpected_index_list") or []
-        if rule.gx_type in _UNIQUENESS:
-            items = duplicates_together(items, rule.gx_kwargs.get("column_list") or [rule.column], df)
-        sample = [_sample_row(df, item, rule) for item in items[:SAMPLE_ROWS]]
-        results.append(RuleResult(rule, bool(r.success), int(r.result.get("unexpected_count") or 0), sample, gx_result=result))
-    return results
+        batch = gx_duckdb.table_batch(table)
+        outcomes = []
+        # GX applies one result format per validation (the run's overrides each expectation's own), so the
+        # rules are validated in groups of equal format: row lists of unexpected-rows queries need COMPLETE,
+        # which for column rules would fetch every offending value (SUMMARY fetches SAMPLE_ROWS).
+        for fmt in sorted({json.dumps(c["kwargs"].get("result_format", "SUMMARY"), sort_keys=True) for c in configs}):
+            suite = gx.ExpectationSuite(name=suite_name(table))
+            for i, config in enumerate(configs):
+                if json.dumps(config["kwargs"].get("result_format", "SUMMARY"), sort_keys=True) == fmt:
+                    # add_expectation, not add_expectation_configuration: that one upserts by domain, so of
+                    # several rules on one column or table only the last would run
+                    suite.add_expectation(ExpectationConfiguration(
+                        type=config["type"], kwargs=config["kwargs"], meta={"rule": i},
+                        description=config["description"]).to_domain_obj())
+            outcomes += batch.validate(suite, result_format=json.loads(fmt)).results
+    if len(outcomes) != len(configs):
+        raise RuntimeError(f"GX returned {len(outcomes)} results for the {len(configs)} rules of {contract.file} "
+                           f"(table {table}): two rules compile to the same expectation; give them different descriptions")
+    results = [_rule_result(runnable[i], configs[i], r) for r in outcomes for i in [r.expectation_config.meta["rule"]]]
+    order = {id(r): i for i, r in enumerate(contract.rules)}
+    results.sort(key=lambda res: order[id(res.rule)])
+    return TableReport(contract, results, rows=rows)
 
 
-_UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+def _rule_result(rule: Rule, config: dict[str, Any], r) -> RuleResult:
+    message = _gx_error(r.exception_info)
+    if message is not None:
+        what = "the rule's query failed" if rule.kind == "sql" else "the check could not run"
+        return RuleResult(rule, False, error=f"{what}: {message}", gx_config=config)
+    raw = dict(r.result)
+    result = _compact(raw)
+    if config["type"] == "expect_table_columns_to_match_set" and not r.success:
+        details = raw.get("details", {}).get("mismatched", {})
+        return RuleResult(rule, False, 0, error=f"missing columns: {sorted(details.get('missing') or [])}; "
+                          f"unexpected columns: {sorted(details.get('unexpected') or [])}", gx_result=result, gx_config=config)
+    if config["type"] == "expect_table_row_count_to_be_between" and not r.success:
+        return RuleResult(rule, False, 0, error=f"the table has {raw.get('observed_value')} rows", gx_result=result,
+                          gx_config=config)
+    if config["type"] == UNEXPECTED_ROWS:
+        count, items = int(raw.get("observed_value") or 0), (raw.get("details") or {}).get("unexpected_rows") or []
+    else:
+        count, items = int(raw.get("unexpected_count") or 0), raw.get("partial_unexpected_index_list") or []
+    sample = [{k: _plain(v) for k, v in dict(item).items()} for item in items[:SAMPLE_ROWS]]
+    return RuleResult(rule, bool(r.success), count, sample, gx_result=result, gx_config=config)
 
 
-def duplicates_together(items: list[Any], key: list[str], df) -> list[Any]:
-    """Offending rows of a uniqueness rule, each row followed by the rows that share its key.
-
-    GX lists them in table order, so when a duplicated line of a wide file yields several figures, the first
-    rows shown would all be the original line and never the copy; grouped, the sample names both rows."""
-    def key_of(item: Any) -> tuple:
-        source = item if isinstance(item, dict) else df.iloc[int(item)]
-        return tuple(repr(_plain(source[c])) for c in key)
-
-    if any(isinstance(item, dict) and not set(key) <= set(item) for item in items):
-        return items  # GX did not return the key columns: keep its order
-    first: dict[tuple, int] = {}
-    for i, item in enumerate(items):
-        first.setdefault(key_of(item), i)
-    return [item for _, item in sorted(enumerate(items), key=lambda pair: (first[key_of(pair[1])], pair[0]))]
+def _gx_error(info: dict[str, Any] | None) -> str | None:
+    """The message of an exception GX caught while checking a rule: its own, or a metric's (keyed by metric id)."""
+    info = info or {}
+    found = [info] + [v for v in info.values() if isinstance(v, dict)]
+    for item in found:
+        if item.get("raised_exception"):
+            return " ".join(str(item.get("exception_message")).split())
+    return None
 
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:
-    """GX's COMPLETE result without the full lists (kept to the first rows, as Data Docs show them)."""
+    """GX's result with its row lists kept to the first rows (as Data Docs show them), in plain JSON values."""
     out = {}
-    for key, value in dict(result).items():
-        if key in ("unexpected_list", "unexpected_index_list") and isinstance(value, list):
+    for key, value in result.items():
+        if key in ("partial_unexpected_list", "partial_unexpected_index_list", "partial_unexpected_counts") \
+                and isinstance(value, list):
             value = value[:20]
-        if key == "unexpected_index_query":
-            continue
+        if key == "details" and isinstance(value, dict) and isinstance(value.get("unexpected_rows"), list):
+            value = {**value, "unexpected_rows": value["unexpected_rows"][:20]}
         out[key] = _plain(value)
     return out
-
-
-def _sample_row(df, item: Any, rule: Rule) -> dict[str, Any]:
-    if isinstance(item, dict):
-        return {k: _plain(v) for k, v in item.items()}
-    row = df.iloc[int(item)]
-    out = {k: _plain(row[k]) for k in trace_columns(list(df.columns))}
-    if rule.column and rule.column in df.columns:
-        out[rule.column] = _plain(row[rule.column])
-    return out or {"row": int(item) + 1}
 
 
 def _plain(value: Any) -> Any:
@@ -247,53 +208,10 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    try:
-        import pandas as pd
-
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return None
-    except (TypeError, ValueError):
-        pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
-
-
-def _run_types(con: duckdb.DuckDBPyConnection, rule: Rule, table: str) -> RuleResult:
-    actual = {name: typ for name, typ in con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{table}")').fetchall()}
-    wrong = [
-        {"column": col, "expected": expected, "actual": actual[col]}
-        for col, expected in rule.gx_kwargs.items()
-        if col in actual and actual[col].upper() != expected.upper()
-    ]
-    return RuleResult(rule, not wrong, len(wrong), wrong[:SAMPLE_ROWS])
-
-
-def _run_sql(con: duckdb.DuckDBPyConnection, rule: Rule) -> RuleResult:
-    try:
-        count = con.execute(f"SELECT count(*) FROM ({rule.query})").fetchone()[0]
-        rel = con.execute(f"SELECT * FROM ({rule.query}) LIMIT {SAMPLE_ROWS}")
-        cols = [d[0] for d in rel.description]
-        rows = [dict(zip(cols, map(_plain, r))) for r in rel.fetchall()]
-    except duckdb.Error as exc:
-        return RuleResult(rule, False, error=f"the rule's query failed: {' '.join(str(exc).split())}")
-    return RuleResult(rule, count <= rule.max_rows, count, rows)
-
-
-def validate_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> TableReport:
-    table = contract.table
-    df = con.sql(f'SELECT * FROM "{table}"').df()
-    present = set(df.columns)
-    gx_rules = [r for r in contract.rules if r.kind == "gx"]
-    # Column rules on columns the table lacks would raise inside GX; the column-set rule reports them.
-    runnable = [r for r in gx_rules if (r.column is None or r.column in present)
-                and set(r.gx_kwargs.get("column_list", [])) <= present]
-    results = _run_gx(df, runnable, contract) if runnable else []
-    for rule in contract.rules:
-        if rule.kind == "types":
-            results.append(_run_types(con, rule, table))
-        elif rule.kind == "sql":
-            results.append(_run_sql(con, rule))
-    order = {id(r): i for i, r in enumerate(contract.rules)}
-    results.sort(key=lambda res: order[id(res.rule)])
-    return TableReport(contract, results, rows=len(df))
