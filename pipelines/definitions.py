@@ -38,14 +38,18 @@ validate_job = dg.define_asset_job(
 )
 
 
-def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
-    """The code location; the CLI adds its progress logger, `dagster dev` uses the defaults."""
+def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None,
+                     build_selection: dg.AssetSelection | None = None) -> dg.Definitions:
+    """The code location; the CLI adds its progress logger and, for an incremental build, the part of
+    ``build_monitor`` to run (pipelines/cli/plan.py); `dagster dev` uses the defaults."""
+    build = build_job if build_selection is None else dg.define_asset_job(
+        build_job.name, selection=build_selection, description=build_job.description)
     return dg.Definitions(
         assets=all_assets,
         asset_checks=contract_checks(warehouse_tables),
-        jobs=[build_job, validate_job, refresh_cbs_live],
-        schedules=[monthly_cbs_refresh, annual_edition_schedule(build_job)],
-        sensors=[cbs_table_changes, build_after_cbs_refresh_sensor(build_job), report_failed_runs],
+        jobs=[build, validate_job, refresh_cbs_live],
+        schedules=[monthly_cbs_refresh, annual_edition_schedule(build)],
+        sensors=[cbs_table_changes, build_after_cbs_refresh_sensor(build), report_failed_runs],
         resources=default_resources(),
         executor=dg.in_process_executor,
         loggers=loggers,

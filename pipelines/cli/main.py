@@ -32,7 +32,7 @@ def _own_checkout_only() -> None:
         raise typer.Exit(2) from exc
 
 
-def _run_with_progress(job: str, title: str):
+def _run_with_progress(job: str, title: str, selection=None, run_id: str | None = None):
     from pipelines.cli.runner import run_job
 
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
@@ -49,7 +49,7 @@ def _run_with_progress(job: str, title: str):
             elif event == "STEP_FAILURE":
                 progress.update(task, step=f"[red]{step} failed")
 
-        outcome = run_job(job, on_event)
+        outcome = run_job(job, on_event, selection=selection, run_id=run_id)
         progress.update(task, total=1, completed=1, step=f"{len(steps)} steps")
     return outcome
 
@@ -57,10 +57,12 @@ def _run_with_progress(job: str, title: str):
 @app.command()
 def build(
     live: bool = typer.Option(False, "--live", help="First capture the CBS table set afresh (`monitor fetch cbs`), then build."),
+    force: bool = typer.Option(False, "--force", help="Rebuild and re-check everything, also what did not change."),
     wait: float = WAIT_OPTION,
 ) -> None:
-    """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory."""
-    from pipelines.cli.validation_summary import print_outcome
+    """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory.
+    Only what changed since the last successful build is rebuilt (with what depends on it)."""
+    from pipelines.cli import incremental
 
     p = paths()
     with exclusive_build("monitor build" + (" --live" if live else ""), wait):
@@ -68,7 +70,14 @@ def build(
             console.print("\n[bold red]Build not started[/bold red]: the live CBS fetch failed (see above); nothing was "
                           "published.")
             raise typer.Exit(1)
-        outcome = _run_with_progress("build_monitor", "Building the monitor")
+        result = incremental.build(p, force, lambda selection, run_id: _run_with_progress(
+            "build_monitor", "Building the monitor", selection, run_id))
+    if result.outcome is None:
+        console.print(result.message, highlight=False)
+        return
+    outcome = result.outcome
+    from pipelines.cli.validation_summary import print_outcome
+
     print_outcome(outcome, p.output_dir / "validation" / "index.html" if outcome.success else None)
     if not outcome.success:
         console.print(f"\n[bold red]Build failed[/bold red]: nothing was published; {p.output_dir} is unchanged. "

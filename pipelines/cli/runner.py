@@ -86,17 +86,20 @@ def error_message(error: Any) -> str:
     return (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
 
 
-def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None) -> RunOutcome:
-    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
+def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None,
+            selection: dg.AssetSelection | None = None, run_id: str | None = None) -> RunOutcome:
+    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``;
+    ``selection``: run only that part of build_monitor (an incremental build, pipelines/cli/incremental.py)."""
     from pipelines.definitions import make_definitions
     from pipelines.operations.instance import instance
 
-    defs = make_definitions(loggers={"progress": progress_logger(progress)})
+    defs = make_definitions(loggers={"progress": progress_logger(progress)}, build_selection=selection)
     job = defs.resolve_job_def(job_name)
     with instance() as dagster_instance:
         _end_abandoned_runs(dagster_instance)
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
-                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}})
+                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}},
+                                        run_id=run_id)
         outcome = _outcome(result)
         if not outcome.success:
             from pipelines.operations.alerts import report_failure

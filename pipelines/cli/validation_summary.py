@@ -32,6 +32,11 @@ def _clip(text: str, limit: int = MAX_DETAIL_LINES) -> str:
 def print_summary(console: Console, outcome, docs: Path | None) -> None:
     results = {table_of(r): r for r in read_results(outcome.run_id)}
     checks = {c.asset: c for c in outcome.checks}
+    if not checks and not outcome.errors and outcome.success:
+        console.print("No contract check ran: every table and its contract are unchanged since the last build.")
+        if docs is not None:
+            console.print(f"\nData Docs: {docs}", highlight=False)
+        return
     table = Table(title="Validation summary", title_justify="left", show_edge=False, pad_edge=False)
     for col, justify in (("table", "left"), ("rules", "right"), ("passed", "right"), ("block", "right"), ("warn", "right"), ("result", "left")):
         table.add_column(col, justify=justify)
@@ -41,7 +46,8 @@ def print_summary(console: Console, outcome, docs: Path | None) -> None:
         block = sum(1 for e in entries if not e["success"] and e["expectation_config"]["meta"]["severity"] == "block")
         warn = sum(1 for e in entries if not e["success"] and e["expectation_config"]["meta"]["severity"] == "warn")
         check = checks.get(name)
-        result = ("[red]BLOCK" if block else "[yellow]warn" if warn else "[green]pass") if check else "[dim]not run"
+        result = (("[red]BLOCK" if block else "[yellow]warn" if warn else "[green]pass") if check
+                  else "[dim]unchanged" if data else "[dim]not run")  # unchanged: its result of the last build
         table.add_row(name, str(len(entries)), str(len(entries) - block - warn), str(block or ""), str(warn or ""), result)
     console.print(table)
     for c in outcome.blocking_failures + outcome.warnings:

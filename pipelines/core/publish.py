@@ -117,8 +117,8 @@ def current_release(output: Path) -> Path | None:
     return (output / os.readlink(link)).resolve() if link.is_symlink() else None
 
 
-def _check_staged(staging: Path, files: list[str]) -> None:
-    missing = [f for f in files if not (staging / f).exists()]
+def _check_staged(staging: Path, files: list[str], reuse: Path | None = None) -> None:
+    missing = [f for f in files if not (staging / f).exists() and not (reuse and (reuse / f).exists())]
     if missing:
         raise PublishError(
             "The publication is incomplete; nothing was released",
@@ -130,13 +130,22 @@ def _manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)  # a released file is read-only and never written again: sharing it is safe
+    except OSError:
+        _copy_synced(src, dest)
+
+
 def release(staging: Path, output: Path, files: list[str], manifest: dict,
-            on_step: Callable[[str], None] | None = None) -> list[Path]:
+            on_step: Callable[[str], None] | None = None, reuse: Path | None = None) -> list[Path]:
     """Publish ``files`` (names relative to ``staging``) and ``build.json`` into ``output`` as one release.
 
-    ``on_step`` is told the name of each step before it starts (tests kill the process there)."""
+    A name missing from ``staging`` is taken from the release ``reuse`` (an incremental build that did not
+    rebuild it), hard-linked where the file system allows. ``on_step`` is told the name of each step before it
+    starts (tests kill the process there)."""
     step = on_step or (lambda _name: None)
-    _check_staged(staging, files)
+    _check_staged(staging, files, reuse)
     releases = output / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output)
@@ -147,11 +156,13 @@ def release(staging: Path, output: Path, files: list[str], manifest: dict,
     partial.mkdir()
     for name in files:
         step(f"copy {name}")
-        src = staging / name
+        src, copy = staging / name, _copy_synced
+        if not src.exists():
+            src, copy = reuse / name, _link_or_copy
         if src.is_dir():
-            shutil.copytree(src, partial / name, copy_function=_copy_synced)
+            shutil.copytree(src, partial / name, copy_function=copy)
         else:
-            _copy_synced(src, partial / name)
+            copy(src, partial / name)
     step("manifest")
     _write_synced(partial / MANIFEST, _manifest_text({**manifest, "release": release_id,
                                                        "sha256": file_digests(partial, files)}))

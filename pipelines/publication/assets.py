@@ -16,7 +16,7 @@ import dagster as dg
 
 from pipelines import __version__, policy
 from pipelines.core.errors import PublishError
-from pipelines.core.publish import check_edition, release, release_edition
+from pipelines.core.publish import check_edition, current_release, release, release_edition
 from pipelines.core.warehouse import connect, export_database, table_names
 from pipelines.publication.catalog import comment_statements
 from pipelines.publication.engine import engine_name, render
@@ -54,6 +54,14 @@ def source_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("-dirty" if dirty else "")
+
+
+def _staged_or_released(staging: Path, output: Path, name: str) -> Path:
+    """``name`` from this run's staging directory, or, when an incremental build did not rebuild it, from the
+    current release."""
+    if (staging / name).exists() or (released := current_release(output)) is None:
+        return staging / name
+    return released / name
 
 
 def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
@@ -105,9 +113,11 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__report(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
         staging = publication.staging(context.run.run_id)
+        staging.mkdir(parents=True, exist_ok=True)
         engine = engine_name()
         context.log.info(f"Rendering {REPORT.name} with the {engine} engine")
-        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(staging / DATABASE)})  # CSVs: staging/data
+        database = _staged_or_released(staging, publication.output, DATABASE)
+        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(database)})  # CSVs: staging/data
         missing = [name for name in EDITIONS if name not in produced]
         if missing:
             raise dg.Failure(f"Rendering {REPORT.name} did not produce {missing} (produced: {sorted(produced)}); "
@@ -133,7 +143,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__release(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
         staging = publication.staging(context.run.run_id)
-        with connect(staging / DATABASE, read_only=True) as con:
+        with connect(_staged_or_released(staging, publication.output, DATABASE), read_only=True) as con:
             snapshots = con.execute("SELECT snapshot_id, sha256 FROM raw_snapshots__origins ORDER BY 1").fetchall()
         manifest = {
             "monitor_version": __version__,
@@ -153,7 +163,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
             except PublishError as exc:
                 raise dg.Failure(str(exc)) from exc
             metadata["edition"] = dg.MetadataValue.path(str(frozen))
-        placed = release(staging, publication.output, PUBLISHED_FILES, manifest)
+        placed = release(staging, publication.output, PUBLISHED_FILES, manifest, reuse=current_release(publication.output))
         shutil.rmtree(staging, ignore_errors=True)
         return dg.MaterializeResult(metadata={
             **metadata,

@@ -16,6 +16,8 @@ from pipelines.resources import SnapshotResource, WarehouseResource
 from pipelines.sources.common import readers
 
 ORIGINS_TABLE = "raw_snapshots__origins"
+# definition metadata of a raw table: the snapshot folders it loads (its inputs, for incremental builds)
+SNAPSHOTS_UNDER = "snapshots_under"
 _ORIGIN_COLUMNS = ["producer", "title", "url", "published", "retrieved", "vintage", "licence", "citation",
                    "obtained", "obtained_detail", "confidence", "notes"]
 
@@ -91,9 +93,9 @@ def raw_snapshots__origins(snapshots: SnapshotResource, warehouse: WarehouseReso
     )
 
 
-def _raw_table_asset(name: str, source_id: str):
+def _raw_table_asset(name: str, source_id: str, prefixes: list[str]):
     """The asset decorator every raw table shares: after the snapshot manifest, in the source's group, in the
-    warehouse pool, described by its data contract."""
+    warehouse pool, described by its data contract, naming the snapshot folders it loads."""
     return dg.asset(
         name=name,
         group_name=policy.raw_group(source_id),
@@ -101,6 +103,7 @@ def _raw_table_asset(name: str, source_id: str):
         pool=policy.WAREHOUSE_POOL,
         kinds={"duckdb", "polars"},
         description=table_description(name),
+        metadata={SNAPSHOTS_UNDER: ",".join(prefixes)},
     )
 
 
@@ -110,7 +113,7 @@ def raw_observations_asset(source_id: str, prefixes: list[str] | None = None,
     name = table or f"raw_{source_id}__observations"
     prefixes = prefixes or [f"{source_id}/"]
 
-    @_raw_table_asset(name, source_id)
+    @_raw_table_asset(name, source_id, prefixes)
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         store = snapshots.store
         frames, ids, streamed = [], [], []
@@ -137,7 +140,7 @@ def raw_observations_asset(source_id: str, prefixes: list[str] | None = None,
 def raw_reference_asset(source_id: str, table: str) -> dg.AssetsDefinition:
     """A raw reference table ``table`` from every snapshot under ``<source>/`` whose layout names it."""
 
-    @_raw_table_asset(table, source_id)
+    @_raw_table_asset(table, source_id, [f"{source_id}/"])
     def _raw(context: dg.AssetExecutionContext, snapshots: SnapshotResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         found = [s for s in snapshots.store.under(f"{source_id}/") if readers.is_reference(s) and s.layout.get("table") == table]
         if not found:
