@@ -14,6 +14,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -92,9 +93,17 @@ class Measured:
 def measure(command: list[str], *, cwd: Path, env: dict, timeout: float = 3600, check: bool = True) -> Measured:
     """Run ``command`` in a fresh process tree; its wall time and peak RSS."""
     load_before = os.getloadavg()[0]
-    run = subprocess.run([sys.executable, __file__, "--measure", "--", *command], cwd=cwd, env=env,
-                         capture_output=True, text=True, timeout=timeout)
+    # its own process group, so that an interrupted benchmark stops the whole command (a build and its helpers)
+    proc = subprocess.Popen([sys.executable, __file__, "--measure", "--", *command], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        raise
     load_after = os.getloadavg()[0]
+    run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     try:
         report = json.loads(run.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):

@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -345,12 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_b4_child(args.b4_child, args.iterations, args.big_table)))
         return 0
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still write what was measured, remove the clone
     which = [b.upper() for b in args.benchmarks] or ["B1", "B2", "B3", "B4", "B5"]
     if unknown := sorted(set(which) - {"B1", "B2", "B3", "B4", "B5"}):
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}: choose from B1 B2 B3 B4 B5")
     repeat = 1 if args.quick else args.repeat
     sizes = [100_000] if args.quick else [int(x) for x in args.rows.split(",")]
-    build_sizes = [100_000] if args.quick else [int(x) for x in args.build_rows.split(",")]
+    build_sizes = [100_000] if args.quick else [int(x) for x in args.build_rows.split(",") if x.strip()]
     if not {"B3", "B5"} & set(which):
         sizes = build_sizes = []
     elif "B3" not in which:  # B5 alone: the build at the first build size only
