@@ -206,21 +206,27 @@ def _drop_capture(clone: Clone) -> None:
 
 
 def b3_b5(clone: Clone, repeat: int, build_repeat: int, sizes: list[int], build_sizes: list[int],
-          latencies: list[float], b4_iterations: int | None) -> dict:
+          latencies: list[float], b4_iterations: int | None, in_progress: dict | None = None) -> dict:
+    """``in_progress`` receives every run as it is measured (kept in the results file if the benchmark is stopped)."""
     env = clone.run_env()
     build = [str(clone.monitor), "build"]
     out: dict = {"sizes": {}}
     for rows in sizes:
         servers = {lat: FakeServer(rows, lat) for lat in latencies}
+        built_with_table = False
         runs: dict = {"ours_fetch": {lat: [] for lat in latencies}, "theirs": {lat: [] for lat in latencies},
                       "build_before": [], "build_with_table": [], "b4_big": []}
+        if in_progress is not None:
+            in_progress[rows] = runs
         try:
             for n in range(repeat):
                 with_build = rows in build_sizes and n < build_repeat
                 log(f"B3 {rows:,} rows, run {n + 1}/{repeat}" + (" with the builds" if with_build else ", fetches only"))
                 _drop_capture(clone)
                 if with_build:
-                    measure(build, cwd=clone.root, env=env)        # the state before the table arrives
+                    if built_with_table:  # back to the state before the table arrived
+                        measure(build, cwd=clone.root, env=env)
+                        built_with_table = False
                     runs["build_before"].append(measure(build, cwd=clone.root, env=env).as_dict())
                 for i, lat in enumerate(latencies):
                     fetched = measure([str(clone.monitor), "fetch", "cbs", TABLE, "--base-url", servers[lat].base_url],
@@ -232,6 +238,7 @@ def b3_b5(clone: Clone, repeat: int, build_repeat: int, sizes: list[int], build_
                 if with_build:
                     built = measure(build, cwd=clone.root, env=env, timeout=7200)
                     runs["build_with_table"].append(built.as_dict())
+                    built_with_table = True
                     log(f"  build with the table: {built.wall_s:.1f} s, {built.peak_rss_mb:.0f} MB "
                         f"(before it: {runs['build_before'][-1]['wall_s']:.1f} s)")
                     if b4_iterations and rows == build_sizes[0]:
@@ -370,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         if {"B1", "B2"} & set(which):
             got = b1_b2(clone, repeat)
             results["benchmarks"].update({k: v for k, v in got.items() if k in which})
-        if {"B3", "B4", "B5"} & set(which) and not (clone.root / "output" / "monitor.duckdb").exists():
+        if ("B4" in which or build_sizes) and not (clone.root / "output" / "monitor.duckdb").exists():
             log("building once (the state the other benchmarks start from)")
             measure([str(clone.monitor), "build"], cwd=clone.root, env=clone.run_env())
         if "B4" in which:
@@ -378,7 +385,10 @@ def main(argv: list[str] | None = None) -> int:
             results["benchmarks"]["B4"] = {"target": TARGETS["B4"], "shipped": b4(clone, iterations)}
         if sizes:
             build_repeat = min(repeat, args.build_repeat or repeat)
-            got = b3_b5(clone, repeat, build_repeat, sizes, build_sizes, latencies, iterations if "B4" in which else None)
+            results["B3_B5_runs_so_far"] = {}
+            got = b3_b5(clone, repeat, build_repeat, sizes, build_sizes, latencies, iterations if "B4" in which else None,
+                        results["B3_B5_runs_so_far"])
+            del results["B3_B5_runs_so_far"]
             if "B3" in which:
                 results["benchmarks"]["B3"] = {"target": TARGETS["B3"], **{k: v for k, v in got.items()}}
             first = got["sizes"].get(build_sizes[0]) if build_sizes else None
