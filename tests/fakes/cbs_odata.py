@@ -135,10 +135,11 @@ def big_table(rows: int, table_id: str = "99999NED") -> FakeTable:
                      [FakeMeasure("Aantal_1", "Aantal", "aantal", 0), FakeMeasure("Bedrag_2", "Bedrag", "euro", 1)])
 
 
-def table_shaped_like_85477ned(rows: int = 1_040_000, table_id: str = "85477NED") -> FakeTable:
+def table_shaped_like_85477ned(rows: int = 1_040_000, table_id: str = "99477NED") -> FakeTable:
     """A table shaped like a big StatLine table such as 85477NED: 8,000 keys (400 regions x 20 characteristics) x
     130 periods (26 years of quarters and years) and 3 measures: 1,040,000 rows, 3,120,000 observations. ``rows``
-    scales the regions (3M and 10M rows for the benchmark's slope); at least ``rows`` rows are served."""
+    scales the regions (3M and 10M rows for the benchmark's slope); at least ``rows`` rows are served. Its id is
+    99477NED, not 85477NED: the real 85477NED is in the table set and shipped, and must not be confused with it."""
     periods = quarters(2005, 2030, 2030)          # 26 x 5 = 130 periods
     per_region = 20 * len(periods)
     regions = -(-rows // per_region)
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--shape", choices=sorted(SHAPES), default="big",
                         help="big: 99999NED (regions x 10 categories x 200 periods, 2 measures); "
-                             "85477NED: 8,000 keys x 130 periods, 3 measures at 1,040,000 rows")
+                             "85477NED: 99477NED shaped like 85477NED, 8,000 keys x 130 periods, 3 measures at 1,040,000 rows")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
     parser.add_argument("--page-size", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=0)
