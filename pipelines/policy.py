@@ -30,8 +30,11 @@ CBS_READ_TIMEOUT = 120.0
 CBS_MAX_ATTEMPTS = 5
 CBS_BACKOFF_BASE = 1.0
 CBS_BACKOFF_MAX = 30.0
-# At most this many requests to CBS in flight at once (metadata endpoints and tables are fetched in parallel;
-# the pages of one data set follow each other's nextLink and are sequential by nature).
+# At most this many requests to CBS in flight at once, across every table of one `monitor fetch` (metadata
+# endpoints, tables, and the pages of a data set whose row count is known, asked for as $skip/$top ranges, are
+# fetched in parallel; without a count the pages follow each other's nextLink, one at a time). StatLine answers a
+# page in a few hundred milliseconds, so this is roughly the speed-up over one page at a time; kept low to be
+# polite to a public service.
 CBS_MAX_CONCURRENCY = 4
 # A paged resource with more pages than this is refused (a server that keeps sending nextLinks).
 CBS_MAX_PAGES = 20_000

@@ -8,9 +8,12 @@ published; nothing from here may be copied into data/snapshots/.
 
 Faults for the client's retry and failure paths are injected per request: ``500``, ``429``, ``timeout``
 (answer later than the client waits), ``reset`` (TCP reset), ``truncate`` (a 200 whose JSON body is cut
-short), ``loop`` (a nextLink back to the first page).
+short), ``loop`` (a nextLink back to the first page). ``latency`` delays every answer by that many seconds (the
+real StatLine takes a few hundred milliseconds per page); requests are served in parallel. Collections honour
+``$skip`` and ``$top`` (a page never holds more than ``page_size`` rows; a ``$top`` range ends without a nextLink).
 
-Run stand-alone (the benchmark does): ``python -m tests.fakes.cbs_odata --rows 1000000`` prints the port.
+Run stand-alone (the benchmark does): ``python -m tests.fakes.cbs_odata --rows 1000000 [--shape 85477NED]
+[--latency 0.3]`` prints the base URL.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class FakeTable:
     reason: str = "Synthetic test table (tests/fakes)."
     missing_every: int = 97    # every n-th cell is '.' (missing)
     secret_every: int = 211    # every n-th cell is 'x' (secret)
+    announce_count: bool = True  # TableInfos.RecordCount / Properties.ObservationCount present
+    count_error: int = 0       # added to the announced count (a server that disagrees with itself)
 
     @property
     def row_count(self) -> int:
@@ -130,6 +135,25 @@ def big_table(rows: int, table_id: str = "99999NED") -> FakeTable:
                      [FakeMeasure("Aantal_1", "Aantal", "aantal", 0), FakeMeasure("Bedrag_2", "Bedrag", "euro", 1)])
 
 
+def table_shaped_like_85477ned(rows: int = 1_040_000, table_id: str = "99477NED") -> FakeTable:
+    """A table shaped like a big StatLine table such as 85477NED: 8,000 keys (400 regions x 20 characteristics) x
+    130 periods (26 years of quarters and years) and 3 measures: 1,040,000 rows, 3,120,000 observations. ``rows``
+    scales the regions (3M and 10M rows for the benchmark's slope); at least ``rows`` rows are served. Its id is
+    99477NED, not 85477NED: the real 85477NED is in the table set and shipped, and must not be confused with it."""
+    periods = quarters(2005, 2030, 2030)          # 26 x 5 = 130 periods
+    per_region = 20 * len(periods)
+    regions = -(-rows // per_region)
+    return FakeTable(table_id, "Synthetische tabel zo groot als 85477NED", "2031-03-01T02:00:00",
+                     [FakeDim("RegioS", "Regio's", [(f"GM{n:04d}  ", f"Synthetische gemeente {n}", None) for n in range(regions)], "GeoDimension"),
+                      FakeDim("Kenmerken", "Kenmerken", [(f"K{n:06d}", f"Synthetisch kenmerk {n}", None) for n in range(20)]),
+                      FakeDim("Perioden", "Perioden", periods, "TimeDimension")],
+                     [FakeMeasure("Banen_1", "Banen", "x 1 000", 1), FakeMeasure("Werknemers_2", "Werknemers", "x 1 000", 1),
+                      FakeMeasure("Uren_3", "Arbeidsvolume", "x 1 000 uur", 0)])
+
+
+SHAPES = {"big": big_table, "85477NED": table_shaped_like_85477ned}
+
+
 @dataclass
 class Fault:
     match: str        # substring of the request path+query
@@ -154,9 +178,11 @@ def _filter_rows(expr: str | None):
 class FakeCbs:
     """The server. Use as a context manager: ``with FakeCbs([table]) as cbs: cbs.base_url``."""
 
-    def __init__(self, tables: list[FakeTable], page_size: int = 100, faults: list[Fault] | None = None):
+    def __init__(self, tables: list[FakeTable], page_size: int = 100, faults: list[Fault] | None = None,
+                 latency: float = 0.0):
         self.tables = {t.table_id: t for t in tables}
         self.page_size = page_size
+        self.latency = latency
         self.faults = list(faults or [])
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -209,6 +235,8 @@ class FakeCbs:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         target = unquote(h.path)
         fault = self._fault_for(target)
+        if self.latency:
+            time.sleep(self.latency)
         if fault and fault.kind == "reset":
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             h.close_connection = True
@@ -243,14 +271,19 @@ class FakeCbs:
     def _page(self, items, url_base: str, skip: int, next_key: str, query: dict, loop: bool):
         """A page of ``items`` (a sequence or a callable row(i) with a count) and its nextLink."""
         rows, count = items
-        chunk = [rows(i) for i in range(skip, min(skip + self.page_size, count))] if callable(rows) else rows[skip: skip + self.page_size]
+        top = (query.get("$top") or [None])[0]
+        end = count if top is None else min(count, skip + int(top))  # a $top range ends where it was asked to
+        size = max(0, min(self.page_size, end - skip))
+        chunk = [rows(i) for i in range(skip, skip + size)] if callable(rows) else rows[skip: skip + size]
         body = {"value": chunk}
         nxt = skip + self.page_size
         if loop:
             nxt = 0
-        if nxt < count or loop:
+        if nxt < end or loop:
             params = {k: v[0] for k, v in query.items() if k not in ("$skiptoken", "$skip")}
             params["$skiptoken" if next_key == "odata.nextLink" else "$skip"] = str(nxt)
+            if top is not None:
+                params["$top"] = str(end - nxt)
             body[next_key] = f"{self.base_url}{url_base}?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
         return body
 
@@ -277,7 +310,8 @@ class FakeCbs:
             return {"value": [{"ID": 0, "Title": t.title, "ShortTitle": t.title[:40], "Identifier": t.table_id,
                                "Summary": "Synthetische testtabel.", "Modified": t.modified, "ReasonDelivery": t.reason,
                                "Frequency": "Perkwartaal", "Period": "synthetisch", "OutputStatus": "Regulier",
-                               "RecordCount": t.row_count, "ColumnCount": len(t.dims) + len(t.measures)}]}
+                               "ColumnCount": len(t.dims) + len(t.measures)}
+                              | ({"RecordCount": t.row_count + t.count_error} if t.announce_count else {})]}
         if resource == "DataProperties":
             props, n = [], itertools.count()
             for d in t.dims:
@@ -324,8 +358,8 @@ class FakeCbs:
     def _v4(self, t: FakeTable, entity: str, path: str, skip: int, query: dict, loop: bool):
         dims = {f"{d.key}Codes": d for d in t.dims}
         if entity == "Properties":
-            return {"Identifier": t.table_id, "Title": t.title, "Modified": t.modified, "ReasonDelivery": t.reason,
-                    "ObservationCount": t.row_count * len(t.measures)}
+            return {"Identifier": t.table_id, "Title": t.title, "Modified": t.modified, "ReasonDelivery": t.reason} | (
+                {"ObservationCount": t.row_count * len(t.measures) + t.count_error} if t.announce_count else {})
         if entity == "Dimensions":
             rows = [{"Identifier": d.key, "Title": d.title, "Kind": d.kind} for d in t.dims]
             return self._page((rows, len(rows)), path, skip, "@odata.nextLink", query, False)
@@ -356,11 +390,15 @@ class FakeCbs:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve a synthetic CBS-shaped table on 127.0.0.1 (tests, benchmark).")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="big",
+                        help="big: 99999NED (regions x 10 categories x 200 periods, 2 measures); "
+                             "85477NED: 99477NED shaped like 85477NED, 8,000 keys x 130 periods, 3 measures at 1,040,000 rows")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
     parser.add_argument("--page-size", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=3600, help="stop by itself after this long")
     args = parser.parse_args(argv)
-    server = FakeCbs([big_table(args.rows)], page_size=args.page_size)
+    server = FakeCbs([SHAPES[args.shape](args.rows)], page_size=args.page_size, latency=args.latency)
     server.start(args.port)
     print(server.base_url, flush=True)
     try:

@@ -7,6 +7,9 @@ Layout (``<store>/cbs/<TABLE>/capture_<modified>_<retrieved>/``)::
                                 licence CC BY 4.0, citation, obtained: api_capture, layout.reader
     pages/<sha256>.json         each response body exactly as received (content-addressed)
 
+The data set's pages are fetched in parallel when the table information announces its row count (``$skip``/``$top``
+ranges, see ``_Fetcher.data``), else one after the other along the nextLinks. Pages are content-addressed and the
+manifest lists them by resource and page number, so the capture is the same bytes whatever order they arrived in.
 Nothing is written into the store until every page is in: pages go to the work area first (see
 ``workarea``), the finished capture is assembled in a dot-folder beside its final place, verified with the
 store's own checks, and renamed into place in one step. A failed fetch leaves the store as it was.
@@ -31,7 +34,7 @@ from pipelines.core.errors import Problem
 from pipelines.core.snapshots import MANIFEST_NAME, SIDECAR_SUFFIX, SnapshotStore, write_sidecar
 from pipelines.sources.cbs.odata import v3, v4
 from pipelines.sources.cbs.odata.endpoints import Endpoints
-from pipelines.sources.cbs.odata.paging import follow, rows
+from pipelines.sources.cbs.odata.paging import follow, next_link, page_ranges, range_url, rows
 from pipelines.sources.cbs.odata.resources import Resource
 from pipelines.sources.cbs.odata.transport import CbsFetchError, Page, Transport, parse_json
 from pipelines.sources.cbs.odata.workarea import WorkArea
@@ -112,8 +115,11 @@ class _Fetcher:
         self._lock = threading.Lock()
 
     def get(self, url: str) -> Page:
+        """The page for ``url``, from the work area if an earlier run received it. The page carries the URL as
+        asked (not as the server may have redirected it), so a fresh and a resumed capture record the same."""
         if self.area is not None and (cached := self.area.cached(url)) is not None:
-            self.reused += 1
+            with self._lock:
+                self.reused += 1
             data, sha = cached
             return Page(url, data, parse_json(data), sha)
         page = self.transport.get_json(url)
@@ -121,10 +127,22 @@ class _Fetcher:
             self.area.put(url, page.data, page.sha256)
         else:
             self.kept[page.sha256] = page.data
-        return page
+        return page if page.url == url else Page(url, page.data, page.body, page.sha256)
+
+    def _record(self, res: Resource, number: int, page: Page, page_rows: list) -> None:
+        record = _PageRecord(res.name, res.role, number, page.url, page.sha256, len(page.data), len(page_rows))
+        with self._lock:
+            self.records.append(record)
+            self.pages_done += 1
+            if res.role == "data":
+                self.rows_done += len(page_rows)
+            done = (self.pages_done, self.rows_done)
+        if self.progress:
+            self.progress(self.table_id, f"{res.name} page {number + 1}", *done)
 
     def resource(self, res: Resource) -> list:
-        """Fetch every page of ``res``; keep the page records; return the rows unless it is the data set."""
+        """Fetch every page of ``res`` one after the other (following nextLinks); keep the page records; return
+        the rows unless it is the data set."""
         out: list = []
         label = f"{self.table_id}/{res.name}"
         if res.single:
@@ -136,18 +154,66 @@ class _Fetcher:
             pages = follow(res.url, self.get, label)
         for number, page in enumerate(pages):
             page_rows = [page.body] if res.single else rows(page, label)
-            record = _PageRecord(res.name, res.role, number, page.url, page.sha256, len(page.data), len(page_rows))
             if res.role != "data":
                 out.extend(page_rows)
-            with self._lock:
-                self.records.append(record)
-                self.pages_done += 1
-                if res.role == "data":
-                    self.rows_done += len(page_rows)
-                done = (self.pages_done, self.rows_done)
-            if self.progress:
-                self.progress(self.table_id, f"{res.name} page {number + 1}", *done)
+            self._record(res, number, page, page_rows)
         return out
+
+    def data(self, res: Resource, count: int | None, workers: int) -> None:
+        """Fetch the data set. With a known row ``count`` (and more than one page), the first page shows the
+        server's page size and every further page is asked for as a ``$skip``/``$top`` range, ``workers`` at a
+        time (the transport bounds the requests in flight); else the nextLinks are followed. Each ranged page
+        must hold the rows it was asked for and nothing may follow the last: a server that disagrees with its
+        own count is paged through its nextLinks instead, so the capture is complete either way."""
+        label = f"{self.table_id}/{res.name}"
+        first = self.get(res.url)
+        first_rows = rows(first, label)
+        if count is None or next_link(first) is None or not first_rows or count <= len(first_rows):
+            return self._follow(res, first)
+        ranges = page_ranges(res.url, count, len(first_rows), label)
+        self._record(res, 0, first, first_rows)
+        disagrees: list[str] = []
+
+        def one(number: int, url: str, expected: int) -> None:
+            if disagrees:
+                return
+            try:
+                page = self.get(url)
+            except CbsFetchError as exc:
+                start = number * len(first_rows)
+                what = (f"page {number + 1} of {len(ranges) + 1} (rows {start}-{start + expected - 1})" if expected
+                        else f"the check that no rows follow the {count} announced")
+                raise CbsFetchError(f"{label}: {what} could not be fetched; nothing was captured",
+                                    exc.problems, exc.hint) from exc
+            got = rows(page, label)
+            if len(got) != expected and expected:
+                disagrees.append(f"page {number + 1} ({url}) holds {len(got)} rows, {expected} expected")
+            elif expected:
+                self._record(res, number, page, got)
+            elif got:
+                disagrees.append(f"rows after the {count} the table information announces ({url})")
+
+        end = (range_url(res.url, count, len(first_rows)), 0)  # nothing may follow the announced count
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(one, n, url, expected) for n, (url, expected) in enumerate([*ranges, end], start=1)]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        if disagrees:
+            with self._lock:  # forget the ranged pages; the nextLinks decide
+                self.records = [r for r in self.records if r.resource != res.name]
+                self.rows_done = 0
+                self.pages_done = len(self.records)
+            self._follow(res, first)
+
+    def _follow(self, res: Resource, first: Page) -> None:
+        label = f"{self.table_id}/{res.name}"
+        for number, page in enumerate(follow(res.url, lambda url: first if url == res.url else self.get(url), label)):
+            self._record(res, number, page, rows(page, label))
 
 
 def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoints: Endpoints,
@@ -189,7 +255,7 @@ def capture_table(spec: TableSpec, *, store_root: Path, work_dir: Path, endpoint
         meta = api.metadata_resources(endpoints, table_id, got)
         got.update(zip([r.name for r in meta], pool.map(fetcher.resource, meta)))
     data = api.data_resource(endpoints, spec, got)
-    fetcher.resource(data)
+    fetcher.data(data, api.row_count(info, spec), workers)
 
     # 3. Assemble beside the final place, verify, rename.
     order = {"info": 0, "metadata": 1, "dimension": 2, "data": 3}

@@ -1,4 +1,5 @@
-"""Follow a paged OData resource to its end: ``odata.nextLink`` (v3) or ``@odata.nextLink`` (v4).
+"""Page through an OData resource: follow ``odata.nextLink`` (v3) / ``@odata.nextLink`` (v4), or, when the row
+count is known, name every page up front as a ``$skip``/``$top`` range so the pages can be fetched in parallel.
 
 A server that links back to a page already fetched would make a naive client loop for ever; that is
 refused with both page numbers named. So is a resource with more than ``policy.CBS_MAX_PAGES`` pages.
@@ -59,3 +60,23 @@ def follow(first_url: str, fetch: Callable[[str], Page], resource: str,
         yield page
         url = next_link(page)
         number += 1
+
+
+def range_url(url: str, skip: int, top: int) -> str:
+    """``url`` asking for rows ``skip`` .. ``skip + top - 1`` (OData ``$skip`` / ``$top``)."""
+    return f"{url}{'&' if '?' in url else '?'}$skip={skip}&$top={top}"
+
+
+def page_ranges(first_url: str, count: int, page_rows: int, resource: str,
+                max_pages: int = policy.CBS_MAX_PAGES) -> list[tuple[str, int]]:
+    """The URL and the expected row count of every page after the first, for a resource of ``count`` rows whose
+    first page (``first_url`` as it is) held ``page_rows`` rows: page k asks for ``$skip=k*page_rows``,
+    ``$top=page_rows``. The URLs depend only on the count and the server's page size, so a rerun asks for the
+    same pages (and finds them in the work area) whatever order they arrived in the first time."""
+    pages = -(-count // page_rows)
+    if pages > max_pages:
+        raise CbsFetchError(f"{resource}: more than {max_pages} pages",
+                            [Problem(f"{count} rows in pages of {page_rows}", file=resource)],
+                            hint="raise policy.CBS_MAX_PAGES if the table really is that large, or add a filter in tables.yaml")
+    return [(range_url(first_url, k * page_rows, page_rows), min(page_rows, count - k * page_rows))
+            for k in range(1, pages)]

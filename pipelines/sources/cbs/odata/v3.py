@@ -35,3 +35,9 @@ def data_resource(ep: Endpoints, spec: TableSpec, rows_by_resource: dict[str, li
                for dim, keys in spec.filter.items()]
     odata_filter = " and ".join(clauses) or None
     return Resource(spec.data_set, ep.v3_feed(spec.table_id, spec.data_set, odata_filter), "data")
+
+
+def row_count(info: dict, spec: TableSpec) -> int | None:
+    """The rows of the data set, from TableInfos' RecordCount; unknown (None) when a filter selects part of it."""
+    count = info.get("RecordCount")
+    return int(count) if isinstance(count, int) and not spec.filter else None

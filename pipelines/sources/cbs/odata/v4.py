@@ -32,3 +32,9 @@ def data_resource(ep: Endpoints, spec: TableSpec, rows_by_resource: dict[str, li
     clauses = [padded_filter(dim, keys, rows_by_resource.get(f"{dim}Codes") or [], "Identifier", pad=False)
                for dim, keys in spec.filter.items()]
     return Resource("Observations", ep.v4(spec.table_id, "Observations", " and ".join(clauses) or None), "data")
+
+
+def row_count(info: dict, spec: TableSpec) -> int | None:
+    """The rows of Observations, from Properties' ObservationCount; unknown (None) when a filter selects part."""
+    count = info.get("ObservationCount")
+    return int(count) if isinstance(count, int) and not spec.filter else None

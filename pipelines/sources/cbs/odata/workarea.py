@@ -59,7 +59,7 @@ class WorkArea:
         """Keep ``data`` (whose sha256 the caller computed) as the page received for ``url``."""
         path = self.page_path(sha)
         if not path.exists():
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")  # pages arrive in parallel
             tmp.write_bytes(data)
             tmp.replace(path)
         with self._lock:
