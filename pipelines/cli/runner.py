@@ -86,8 +86,10 @@ def error_message(error: Any) -> str:
     return (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
 
 
-def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None) -> RunOutcome:
-    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``."""
+def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None,
+            partition_key: str | None = None, ops: dict | None = None) -> RunOutcome:
+    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``,
+    ``ops`` run config for assets' config; ``partition_key`` for a partitioned job (an edition)."""
     from pipelines.definitions import make_definitions
     from pipelines.operations.instance import instance
 
@@ -96,7 +98,9 @@ def run_job(job_name: str, progress: ProgressCallback | None = None, resources: 
     with instance() as dagster_instance:
         _end_abandoned_runs(dagster_instance)
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
-                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}})
+                                        partition_key=partition_key,
+                                        run_config={"loggers": {"progress": {}}, "resources": resources or {},
+                                                    **({"ops": ops} if ops else {})})
         outcome = _outcome(result)
         if not outcome.success:
             from pipelines.operations.alerts import report_failure
