@@ -2,6 +2,7 @@
 """Screenshots of what an operator sees in `dagster dev`, for docs/operations.md.
 
     .venv/bin/monitor build                      # first: the UI shows that build's run and checks
+    .venv/bin/monitor edition publish 2026       # and an edition's partition
     .venv/bin/python docs/make_operations_images.py
 
 Starts `dagster dev` on the checkout's Dagster home (.monitor/dagster_home) on a free local port, opens each page
@@ -29,6 +30,9 @@ OUT = ROOT / "docs" / "operations"
 PAGES = [  # (file, path in the UI, what it shows)
     ("lineage.png", "/asset-groups", "the asset lineage snapshots → raw → staging → marts → publication"),
     ("checks.png", "/assets/raw_cbs__observations?view=checks", "a table's blocking contract check"),
+    ("freshness.png", "/assets/raw_cbs__observations?view=checks&checkDetail=freshness",
+     "a source's non-blocking freshness check"),
+    ("partitions.png", "/assets/publication__edition?view=partitions", "the edition partitions"),
     ("automation.png", "/automation", "schedules and sensors, off by default"),
     ("runs.png", "/runs", "the runs of `monitor build` and the UI"),
 ]

@@ -44,15 +44,11 @@ class SnapshotResource(dg.ConfigurableResource):
 
 
 class PublicationResource(dg.ConfigurableResource):
-    """Where the publication is assembled (per run) and released (default ``$MONITOR_OUTPUT_DIR``).
-
-    ``edition`` (e.g. ``2025``; set by ``monitor edition publish 2025`` or in the launchpad): also freeze this
-    build as ``<output>/editions/<edition>/``. Empty for a scheduled refresh, which only replaces ``<output>/``.
-    """
+    """Where the publication is assembled (per run) and released (default ``$MONITOR_OUTPUT_DIR``); editions
+    are frozen in ``<output>/editions/`` (the partitioned ``publish_edition`` job)."""
 
     output_dir: str = ""
     work_dir: str = ""
-    edition: str = ""
 
     @property
     def output(self) -> Path:

@@ -24,7 +24,7 @@ def test_every_contract_has_its_table_and_a_blocking_check():
     graph = _graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     specs = [graph.get_check_spec(k) for k in graph.asset_check_keys]
-    checks = {spec.asset_key.to_user_string(): spec for spec in specs}
+    checks = {spec.asset_key.to_user_string(): spec for spec in specs if spec.name == "contract"}
     for table in load_contracts():
         assert table in keys, f"contract for {table}, which no asset produces"
         assert table in checks, f"no contract check on {table}"

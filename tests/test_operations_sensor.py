@@ -90,7 +90,10 @@ def test_code_location_has_the_schedules_sensors_and_live_job():
     for schedule in repo.schedule_defs:
         assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED, schedule.name  # no network here
     edition = next(s for s in repo.schedule_defs if s.name == "annual_edition")
-    with dg.build_schedule_context(scheduled_execution_time=datetime(2027, 12, 1, 7)) as ctx:
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 7), repository_def=repo) as ctx:
         request = edition.evaluate_tick(ctx).run_requests[0]
-    assert request.run_config["resources"]["publication"]["config"]["edition"] == "2027"
+    assert request.partition_key == "2026" and request.job_name in (None, "publish_edition")
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2031, 12, 1, 7), repository_def=repo) as ctx:
+        tick = edition.evaluate_tick(ctx)
+    assert not tick.run_requests and "No edition 2031" in tick.skip_message, "an edition the register lacks is skipped"
 

@@ -15,6 +15,7 @@ from pipelines.core.publish import check_edition, list_editions, release_edition
 from tests.conftest import tree_digest
 
 FILES = ["monitor.duckdb", "monitor.html"]
+EDITION = "2026"  # the first edition of data_contracts/registers/editions.yaml
 
 
 @pytest.fixture
@@ -81,40 +82,109 @@ def test_leftovers_of_an_interrupted_edition_are_removed(staged, tmp_path):
 
 @pytest.mark.slow
 def test_publishing_an_edition_through_dagster(built, tmp_path, monkeypatch):
-    """The publication assets with `edition` set (what `monitor edition publish 2025` runs), on a copy of the
-    session build: the edition is frozen, output/ is refreshed, and a second attempt fails before any work."""
+    """The edition's partition of `publish_edition` (what `monitor edition publish 2026` runs after the checks), on
+    a copy of the session build: the edition is frozen with a sha256 per file, output/ is left as it was, and a
+    second attempt fails before any work."""
     from pipelines.definitions import defs
+    from pipelines.publication.reproducible import verify_frozen
 
     work, output = tmp_path / "work", tmp_path / "output"
     work.mkdir()
     shutil.copyfile(built.work / "warehouse.duckdb", work / "warehouse.duckdb")
-    shutil.copytree(built.output, output)
+    shutil.copytree(built.output, output, symlinks=True)
     monkeypatch.setenv("MONITOR_PUBLICATION_ENGINE", "offline")
-    job = defs.resolve_job_def("build_monitor")
-    selection = [dg.AssetKey(k) for k in ("publication__database", "publication__report", "publication__release")]
+    job = defs.resolve_job_def("publish_edition")
     config = {"resources": {
         "warehouse": {"config": {"path": str(work / "warehouse.duckdb")}},
-        "publication": {"config": {"output_dir": str(output), "work_dir": str(work), "edition": "2025"}},
+        "publication": {"config": {"output_dir": str(output), "work_dir": str(work)}},
     }}
-    # the first publication runs everything: an edition is only released after every contract check of its run
-    result = job.execute_in_process(run_config=config, raise_on_error=False, instance=dg.DagsterInstance.ephemeral())
+    before = tree_digest(output)
+    result = job.execute_in_process(run_config=config, partition_key=EDITION, raise_on_error=False,
+                                    instance=dg.DagsterInstance.ephemeral())
     assert result.success
 
-    edition = output / "editions" / "2025"
-    assert sorted(p.name for p in edition.iterdir()) == ["build.json", "data", "monitor.duckdb", "monitor.en.html",
-                                                               "monitor.en.pdf", "monitor.html", "monitor.pdf",
-                                                               "validation"]
-    assert (edition / "monitor.duckdb").read_bytes() == (output / "monitor.duckdb").read_bytes()
+    edition = output / "editions" / EDITION
+    assert sorted(p.name for p in edition.iterdir()) == ["build-facts.json", "build.json", "data", "monitor.duckdb",
+                                                         "monitor.en.html", "monitor.en.pdf", "monitor.html",
+                                                         "monitor.pdf"]
     manifest = json.loads((edition / "build.json").read_text())
-    assert manifest["edition"] == "2025" and manifest["run_id"] == result.run_id and manifest["snapshots"]
-    assert json.loads((output / "build.json").read_text())["edition"] == "2025"
+    assert manifest["edition"] == EDITION and manifest["cutoff"] and manifest["snapshots"]
+    assert "run_id" not in manifest and "released_at" not in manifest, "build facts are kept out of build.json"
+    assert json.loads((edition / "build-facts.json").read_text())["run_id"] == result.run_id
+    assert {"monitor.pdf", "monitor.en.html"} <= set(manifest["sha256"]) and verify_frozen(edition) == []
     with duckdb.connect(str(edition / "monitor.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM mart__figures_current").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM mart__edition_changes").fetchone()[0] == 0, "one edition: no changes"
+    assert "is the first edition" in (edition / "monitor.en.html").read_text(encoding="utf-8")
+    assert {k: v for k, v in tree_digest(output).items() if not k.startswith("editions/")} == before, \
+        "an edition leaves the refreshed output as it was"
 
-    before = tree_digest(output)
-    again = job.execute_in_process(run_config=config, asset_selection=selection, raise_on_error=False,
+    frozen = tree_digest(output)
+    again = job.execute_in_process(run_config=config, partition_key=EDITION, raise_on_error=False,
                                    instance=dg.DagsterInstance.ephemeral())
     assert not again.success
     failed = [e.step_key for e in again.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert failed == ["publication__database"], "refused before exporting or rendering"
-    assert tree_digest(output) == before
+    assert failed == ["publication__edition_database"], "refused before building or rendering"
+    assert tree_digest(output) == frozen
+
+
+# --- what changed between editions (sql/marts/mart__edition_changes.sql) --------------------------------------
+
+def _edition_figures(con, rows):
+    con.execute("""CREATE TABLE mart__edition_figures (edition VARCHAR, cutoff DATE, concept_id VARCHAR,
+        indicator_id VARCHAR, breakdown VARCHAR, period_code VARCHAR, period_type VARCHAR, period_label VARCHAR,
+        value DOUBLE, unit VARCHAR, vintage DATE, vintage_precision VARCHAR, snapshot_id VARCHAR, source_row INTEGER)""")
+    con.executemany("INSERT INTO mart__edition_figures VALUES (?, ?, ?, ?, '', ?, 'year', ?, ?, 'x', ?, 'day', ?, 1)",
+                    rows)
+
+
+def _changes(con):
+    from pipelines.transform.sql_models import discover
+
+    sql = next(m.sql for m in discover() if m.name == "mart__edition_changes")
+    return con.execute(f"SELECT edition, previous_edition, change, concept_id, period_code, previous_value, value, "
+                       f"previous_vintage, vintage, in_newest_edition FROM ({sql}) ORDER BY ALL").fetchall()
+
+
+def test_changes_between_two_editions_are_added_removed_revised_and_new_periods():
+    con = duckdb.connect()
+    d = "2025-11-30"
+    n = "2026-11-30"
+    _edition_figures(con, [
+        ("2025", d, "a", "a", "2023JJ00", "2023", 10.0, "2024-05-01", "s1"),
+        ("2025", d, "a", "a", "2024JJ00", "2024", 11.0, "2025-05-01", "s1"),   # revised in 2026
+        ("2025", d, "b", "b", "2024JJ00", "2024", 5.0, "2025-05-01", "s1"),    # removed in 2026
+        ("2025", d, "c", "c", "2023JJ00", "2023", 7.0, "2024-05-01", "s1"),    # same value, newer vintage: no change
+        ("2026", n, "a", "a", "2023JJ00", "2023", 10.0, "2024-05-01", "s1"),
+        ("2026", n, "a", "a", "2024JJ00", "2024", 12.0, "2026-05-01", "s2"),
+        ("2026", n, "a", "a", "2025JJ00", "2025", 13.0, "2026-05-01", "s2"),   # a new period of a
+        ("2026", n, "c", "c", "2023JJ00", "2023", 7.0, "2026-05-01", "s2"),
+        ("2026", n, "c", "c", "2022JJ00", "2022", 6.0, "2026-05-01", "s2"),   # a new period of c too
+        ("2026", n, "d", "d", "2024JJ00", "2024", 1.0, "2026-05-01", "s2"),   # a concept the 2025 edition lacked
+    ])
+    import datetime as dt
+    day = dt.date.fromisoformat
+    assert _changes(con) == [
+        ("2026", "2025", "new_period", "a", "2025JJ00", None, 13.0, None, day("2026-05-01"), True),
+        ("2026", "2025", "new_period", "c", "2022JJ00", None, 6.0, None, day("2026-05-01"), True),
+        ("2026", "2025", "new_period", "d", "2024JJ00", None, 1.0, None, day("2026-05-01"), True),
+        ("2026", "2025", "removed", "b", "2024JJ00", 5.0, None, day("2025-05-01"), None, True),
+        ("2026", "2025", "revised", "a", "2024JJ00", 11.0, 12.0, day("2025-05-01"), day("2026-05-01"), True),
+    ]
+
+
+def test_a_figure_added_for_a_period_the_previous_edition_held_is_added_not_a_new_period():
+    con = duckdb.connect()
+    _edition_figures(con, [
+        ("2025", "2025-11-30", "a", "a", "2024JJ00", "2024", 1.0, "2025-05-01", "s1"),
+        ("2026", "2026-11-30", "a", "a", "2024JJ00", "2024", 1.0, "2025-05-01", "s1"),
+    ])
+    con.execute("INSERT INTO mart__edition_figures VALUES ('2026', '2026-11-30', 'a', 'a', 'Geslacht=M', '2024JJ00', "
+                "'year', '2024', 0.5, 'x', '2026-01-01', 'day', 's2', 2)")
+    assert [(r[2], r[3]) for r in _changes(con)] == [("added", "a")]
+
+
+def test_one_edition_has_no_changes():
+    con = duckdb.connect()
+    _edition_figures(con, [("2026", "2026-11-30", "a", "a", "2024JJ00", "2024", 1.0, "2025-05-01", "s1")])
+    assert _changes(con) == []

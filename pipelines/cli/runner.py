@@ -87,8 +87,10 @@ def error_message(error: Any) -> str:
 
 
 def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None,
-            selection: dg.AssetSelection | None = None, run_id: str | None = None) -> RunOutcome:
-    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``;
+            selection: dg.AssetSelection | None = None, run_id: str | None = None,
+            partition_key: str | None = None, ops: dict | None = None) -> RunOutcome:
+    """Run ``job_name`` in-process; ``resources`` is run config for resources, e.g. ``{"publication": {"config": {...}}}``,
+    ``ops`` run config for assets' config; ``partition_key`` for a partitioned job (an edition);
     ``selection``: run only that part of build_monitor (an incremental build, pipelines/cli/incremental.py)."""
     from pipelines.definitions import make_definitions
     from pipelines.operations.instance import instance
@@ -98,8 +100,9 @@ def run_job(job_name: str, progress: ProgressCallback | None = None, resources: 
     with instance() as dagster_instance:
         _end_abandoned_runs(dagster_instance)
         result = job.execute_in_process(instance=dagster_instance, raise_on_error=False, tags={CLI_TAG: "true"},
-                                        run_config={"loggers": {"progress": {}}, "resources": resources or {}},
-                                        run_id=run_id)
+                                        partition_key=partition_key, run_id=run_id,
+                                        run_config={"loggers": {"progress": {}}, "resources": resources or {},
+                                                    **({"ops": ops} if ops else {})})
         outcome = _outcome(result)
         if not outcome.success:
             from pipelines.operations.alerts import report_failure

@@ -39,6 +39,7 @@ from pipelines.core.snapshots import sha256_file
 from pipelines.core.warehouse import fsync_directory
 
 MANIFEST = "build.json"
+BUILD_FACTS = "build-facts.json"  # an edition's facts of one build (run id, time): not part of what is reproduced
 RELEASES = "releases"
 CURRENT = "current"
 EDITION = re.compile(r"^\d{4}(-r[1-9]\d*)?$")  # 2025, or 2025-r1 for a corrected re-issue
@@ -214,8 +215,12 @@ def check_edition(editions: Path, edition: str) -> Path:
     return target
 
 
-def release_edition(staging: Path, editions: Path, edition: str, files: list[str], manifest: dict) -> Path:
-    """Freeze ``files`` from ``staging`` (and ``build.json``) as ``editions/<edition>/``, read-only, once."""
+def release_edition(staging: Path, editions: Path, edition: str, files: list[str], manifest: dict,
+                    facts: dict | None = None) -> Path:
+    """Freeze ``files`` from ``staging`` (and ``build.json``) as ``editions/<edition>/``, read-only, once.
+
+    ``facts``: what is true of this build only (run id, time), written to ``build-facts.json`` beside
+    ``build.json``, so that ``build.json`` is the same for every rebuild of the edition."""
     _check_staged(staging, files)
     target = check_edition(editions, edition)
     editions.mkdir(parents=True, exist_ok=True)
@@ -230,6 +235,8 @@ def release_edition(staging: Path, editions: Path, edition: str, files: list[str
             else:
                 _copy_synced(src, partial / name)
         _write_synced(partial / MANIFEST, _manifest_text({**manifest, "edition": edition}))
+        if facts is not None:
+            _write_synced(partial / BUILD_FACTS, _manifest_text(facts))
         for path in sorted(partial.rglob("*"), reverse=True):
             path.chmod(_READ_ONLY_DIR if path.is_dir() else _READ_ONLY_FILE)
         fsync_directory(partial)
@@ -250,5 +257,7 @@ def list_editions(editions: Path) -> list[dict]:
         if path.is_dir() and EDITION.match(path.name):
             manifest_path = path / MANIFEST
             manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-            found.append({"edition": path.name, "path": path, **manifest})
+            facts_path = path / BUILD_FACTS
+            facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+            found.append({"edition": path.name, "path": path, **facts, **manifest})
     return found

@@ -15,8 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import __version__, policy
-from pipelines.core.errors import PublishError
-from pipelines.core.publish import check_edition, current_release, release, release_edition
+from pipelines.core.publish import current_release, release
 from pipelines.core.warehouse import connect, export_database, table_names
 from pipelines.publication.catalog import comment_statements
 from pipelines.publication.engine import engine_name, render
@@ -78,11 +77,6 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__database(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                               publication: PublicationResource) -> dg.MaterializeResult:
-        if publication.edition:
-            try:
-                check_edition(publication.editions, publication.edition)  # fail before any work is done
-            except PublishError as exc:
-                raise dg.Failure(str(exc)) from exc
         staging = publication.staging(context.run.run_id)
         for old in staging.parent.glob("*"):
             if old != staging:
@@ -138,8 +132,9 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         kinds={"file"},
         description="Moves monitor.duckdb, both editions (monitor.html, monitor.pdf, monitor.en.html, monitor.en.pdf), "
         "the chart data (data/) and the validation report (validation/) from the "
-        "staging directory into the output directory with atomic renames, then writes build.json; with an edition "
-        "set, first freezes them read-only as output/editions/<edition>/. Runs only after every blocking check passed.",
+        "staging directory into the output directory as one release (output/releases/<id>/ and one switch of "
+        "output/current), with build.json. Editions are frozen by publication__edition. Runs only after every "
+        "blocking check passed.",
     )
     def publication__release(context: dg.AssetExecutionContext, publication: PublicationResource) -> dg.MaterializeResult:
         staging = publication.staging(context.run.run_id)
@@ -152,21 +147,12 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
             "publication_engine": engine_name(),
             "python": platform.python_version(),
             "source_commit": source_commit(),
-            "edition": publication.edition or None,
             "files": PUBLISHED_FILES,
             "snapshots": {sid: sha for sid, sha in snapshots},
         }
-        metadata = {}
-        if publication.edition:
-            try:
-                frozen = release_edition(staging, publication.editions, publication.edition, PUBLISHED_FILES, manifest)
-            except PublishError as exc:
-                raise dg.Failure(str(exc)) from exc
-            metadata["edition"] = dg.MetadataValue.path(str(frozen))
         placed = release(staging, publication.output, PUBLISHED_FILES, manifest, reuse=current_release(publication.output))
         shutil.rmtree(staging, ignore_errors=True)
         return dg.MaterializeResult(metadata={
-            **metadata,
             "output_dir": dg.MetadataValue.path(str(publication.output)),
             "files": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in placed)),
         })
