@@ -140,10 +140,10 @@ def table_shaped_like_85477ned(rows: int = 1_040_000, table_id: str = "99477NED"
     130 periods (26 years of quarters and years) and 3 measures: 1,040,000 rows, 3,120,000 observations. ``rows``
     scales the regions (3M and 10M rows for the benchmark's slope); at least ``rows`` rows are served. Its id is
     99477NED, not 85477NED: the real 85477NED is in the table set and shipped, and must not be confused with it."""
-    periods = quarters(2005, 2030, 2030)          # 26 x 5 = 130 periods
+    periods = quarters(1996, 2021, 2021)          # 26 x 5 = 130 periods, none in the future (a blocking rule)
     per_region = 20 * len(periods)
     regions = -(-rows // per_region)
-    return FakeTable(table_id, "Synthetische tabel zo groot als 85477NED", "2031-03-01T02:00:00",
+    return FakeTable(table_id, "Synthetische tabel zo groot als 85477NED", "2022-03-01T02:00:00",
                      [FakeDim("RegioS", "Regio's", [(f"GM{n:04d}  ", f"Synthetische gemeente {n}", None) for n in range(regions)], "GeoDimension"),
                       FakeDim("Kenmerken", "Kenmerken", [(f"K{n:06d}", f"Synthetisch kenmerk {n}", None) for n in range(20)]),
                       FakeDim("Perioden", "Perioden", periods, "TimeDimension")],
