@@ -176,7 +176,10 @@ def _rule_result(rule: Rule, config: dict[str, Any], r) -> RuleResult:
         count, items = int(raw.get("observed_value") or 0), (raw.get("details") or {}).get("unexpected_rows") or []
     else:
         count, items = int(raw.get("unexpected_count") or 0), raw.get("partial_unexpected_index_list") or []
-    sample = [{k: _plain(v) for k, v in dict(item).items()} for item in items[:SAMPLE_ROWS]]
+    # the checked column right after the trace columns (row_text shows the first few): GX puts it last
+    first = [rule.column] if config["type"] != UNEXPECTED_ROWS and rule.column else []
+    sample = [{k: _plain(dict(item)[k]) for k in [*[c for c in first if c in dict(item)], *[k for k in dict(item) if k not in first]]}
+              for item in items[:SAMPLE_ROWS]]
     return RuleResult(rule, bool(r.success), count, sample, gx_result=result, gx_config=config)
 
 
