@@ -129,15 +129,18 @@ def plan_build(defs: dg.Definitions, files: dict[str, str], previous: dict[str, 
     fingerprints = fingerprint_graph(defs, files)
     previous = previous or {}
     graph = defs.resolve_asset_graph()
+    from pipelines.definitions import build_job
+
+    in_build = build_job.selection.resolve(graph)  # not the edition partitions (`monitor edition publish` builds those)
     plan = Plan(fingerprints)
-    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+    for key in sorted(in_build, key=lambda k: k.to_user_string()):
         name = key.to_user_string()
         if previous.get(name) != fingerprints[name]:
             plan.assets.append(name)
         else:
             plan.skipped_assets[graph.get(key).group_name or "default"] += 1
     report_runs = VALIDATION_REPORT in plan.assets
-    for key in sorted(graph.asset_check_keys, key=check_node):
+    for key in sorted((k for k in graph.asset_check_keys if k.asset_key in in_build), key=check_node):
         name = check_node(key)
         table = key.asset_key.to_user_string()
         if previous.get(name) != fingerprints[name] or (report_runs and table not in results_available):
