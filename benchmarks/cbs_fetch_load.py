@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 TABLE = "99999NED"
 
 
@@ -105,12 +106,13 @@ def main() -> int:
         print(json.dumps(_child(args.child, args.base_url)))
         return 0
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    server = subprocess.Popen([sys.executable, "-m", "tests.fakes.cbs_odata", "--rows", str(args.rows), "--page-size",
-                               str(args.page_size), "--seconds", "7200"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    from tests.fakes.cbs_odata import ServerProcess
+
+    server = ServerProcess(REPO, "--rows", str(args.rows), "--page-size", str(args.page_size), seconds=7200)
     sides = args.sides.split(",")
     runs: dict[str, list[dict]] = {s: [] for s in sides}
     try:
-        base_url = server.stdout.readline().strip()
+        base_url = server.base_url
         for _ in range(args.repeat):
             for which in sides:
                 load_before = os.getloadavg()[0]
@@ -124,8 +126,7 @@ def main() -> int:
                 runs[which].append(result)
                 print(which, json.dumps(result), file=sys.stderr, flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     import psutil
 
     machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),

@@ -18,7 +18,6 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tests.fakes.cbs_odata import ServerProcess  # noqa: E402
+
 TABLE = "99999NED"
 
 
@@ -83,15 +85,9 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, default=REPO / ".monitor" / "warehouse.duckdb")
     parser.add_argument("--cutoff", type=date.fromisoformat, default=date(2026, 11, 30))
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    server = subprocess.Popen([sys.executable, "-m", "tests.fakes.cbs_odata", "--rows", str(args.rows), "--seconds",
-                               "3600"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    try:
+    with ServerProcess(REPO, "--rows", str(args.rows)) as server:
         print(f"load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
-        result = run(server.stdout.readline().strip(), args.warehouse, args.repeat, args.cutoff)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        result = run(server.base_url, args.warehouse, args.repeat, args.cutoff)
     print(json.dumps(result, indent=1))
     return 0
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -23,6 +22,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tests.fakes.cbs_odata import ServerProcess  # noqa: E402
+
 TABLE = "99999NED"
 
 
@@ -100,14 +102,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--page-size", type=int, default=10_000)
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    server = subprocess.Popen([sys.executable, "-m", "tests.fakes.cbs_odata", "--rows", str(args.rows), "--page-size",
-                               str(args.page_size), "--seconds", "3600"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        result = run(server.stdout.readline().strip())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with ServerProcess(REPO, "--rows", str(args.rows), "--page-size", str(args.page_size)) as server:
+        result = run(server.base_url)
     print(json.dumps(result, indent=1))
     return 0
 

@@ -148,15 +148,12 @@ def main() -> int:
         sys.exit(f"{args.warehouse} does not exist: run `monitor build` first (or pass --warehouse)")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     tmp = Path(tempfile.mkdtemp(prefix="marts-at-size-"))
-    server = subprocess.Popen([sys.executable, "-m", "tests.fakes.cbs_odata", "--rows", str(args.rows), "--seconds", "7200"],
-                              cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        base_url = server.stdout.readline().strip()
+    sys.path.insert(0, str(REPO))
+    from tests.fakes.cbs_odata import ServerProcess
+
+    with ServerProcess(REPO, "--rows", str(args.rows), seconds=7200) as server:
         store = tmp / "store"
-        snapshot = _run(env, "--child", "capture", "--base-url", base_url, "--store", str(store))["snapshot_id"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        snapshot = _run(env, "--child", "capture", "--base-url", server.base_url, "--store", str(store))["snapshot_id"]
     base = tmp / "base.duckdb"
     base_warehouse(args.warehouse, base)
     runs = []

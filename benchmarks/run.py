@@ -41,6 +41,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import REPO, Clone, machine, make_clone, measure, percentile, remove, summary, temporary_folder  # noqa: E402
 
+sys.path.insert(0, str(REPO))
+from tests.fakes.cbs_odata import ServerProcess  # noqa: E402
+
 TABLE = "99477NED"  # shaped like 85477NED (tests/fakes/cbs_odata.py); not its id: the real one is shipped
 TARGETS = {
     "B1": "cold build <= 1.5 x floor",
@@ -187,19 +190,10 @@ def _theirs_child(base_url: str, db: str) -> dict:
     return {"rows": n}
 
 
-class FakeServer:
+def fake_server(rows: int, latency: float) -> ServerProcess:
     """tests/fakes/cbs_odata.py in its own process (this repository's copy), pages of 10,000 rows."""
-
-    def __init__(self, rows: int, latency: float):
-        env = dict(os.environ, PYTHONPATH=str(REPO))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.cbs_odata", "--shape", "85477NED", "--rows", str(rows), "--latency",
-             str(latency), "--page-size", "10000", "--seconds", "14400"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
-        self.base_url = self.process.stdout.readline().strip()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    return ServerProcess(REPO, "--shape", "85477NED", "--rows", str(rows), "--latency", str(latency),
+                         "--page-size", "10000", seconds=14400)
 
 
 def _drop_capture(clone: Clone) -> None:
@@ -213,7 +207,7 @@ def b3_b5(clone: Clone, repeat: int, build_repeat: int, sizes: list[int], build_
     build = [str(clone.monitor), "build"]
     out: dict = {"sizes": {}}
     for rows in sizes:
-        servers = {lat: FakeServer(rows, lat) for lat in latencies}
+        servers = {lat: fake_server(rows, lat) for lat in latencies}
         built_with_table = False
         runs: dict = {"ours_fetch": {lat: [] for lat in latencies}, "theirs": {lat: [] for lat in latencies},
                       "build_before": [], "build_with_table": [], "b4_big": []}

@@ -231,27 +231,11 @@ def test_a_wrong_row_count_falls_back_to_the_next_links(tmp_path, error):
 
 
 def test_pages_are_fetched_in_parallel_within_the_policy_limit(tmp_path):
-    import threading
-    import time
-
-    active, peak, lock = [0], [0], threading.Lock()
-    with FakeCbs([vacancies_by_sector()], page_size=10) as cbs:
-        original = cbs._route
-
-        def counting(*args, **kwargs):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            time.sleep(0.05)
-            with lock:
-                active[0] -= 1
-            return original(*args, **kwargs)
-
-        cbs._route = counting
+    with FakeCbs([vacancies_by_sector()], page_size=10, latency=0.05) as cbs:
         with Transport(dataclasses.replace(FAST, max_concurrency=3)) as t:
             capture_table(table_spec("80472NED"), store_root=tmp_path / "store", work_dir=tmp_path / "work",
                           endpoints=Endpoints.resolve(cbs.base_url), transport=t, concurrency=8)
-    assert peak[0] == 3, peak[0]
+    assert cbs.peak_in_flight == 3, cbs.peak_in_flight
 
 
 def test_killed_capture_resumes_and_matches_an_uninterrupted_one(tmp_path):

@@ -68,29 +68,13 @@ def test_base_url_from_environment(monkeypatch):
 
 
 def test_concurrency_is_bounded():
-    import threading
-
     from concurrent.futures import ThreadPoolExecutor
 
-    active, peak, lock = [0], [0], threading.Lock()
-    with FakeCbs([vacancies_by_sector()], faults=[Fault("TableInfos", "timeout", times=0)]) as cbs:
-        original = cbs._route
-
-        def slow_route(*args, **kwargs):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            import time
-            time.sleep(0.05)
-            with lock:
-                active[0] -= 1
-            return original(*args, **kwargs)
-
-        cbs._route = slow_route
+    with FakeCbs([vacancies_by_sector()], latency=0.05) as cbs:
         with Transport(RetryPolicy(max_concurrency=2)) as t, ThreadPoolExecutor(8) as pool:
             url = Endpoints.resolve(cbs.base_url).v3_api("80472NED", "TableInfos")
             list(pool.map(lambda _: t.get_json(url), range(8)))
-    assert peak[0] == 2
+    assert cbs.peak_in_flight == 2
 
 
 def test_bodies_are_parsed_as_json_would_parse_them():

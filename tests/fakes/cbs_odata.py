@@ -21,13 +21,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -185,6 +188,8 @@ class FakeCbs:
         self.latency = latency
         self.faults = list(faults or [])
         self.requests: list[str] = []
+        self.in_flight = 0       # requests being answered now
+        self.peak_in_flight = 0  # the most answered at once (with ``latency``, how many a client sends in parallel)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -233,6 +238,16 @@ class FakeCbs:
         return None
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            self._answer(h)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> None:
         target = unquote(h.path)
         fault = self._fault_for(target)
         if self.latency:
@@ -385,6 +400,27 @@ class FakeCbs:
                                 "Value": None if isinstance(v, str) else v} | dimvals)
             return self._page((obs, len(obs)), path, skip, "@odata.nextLink", query, loop)
         raise KeyError(entity)
+
+
+class ServerProcess:
+    """This module's server in a process of its own, started from ``root``'s copy with ``options`` (those of
+    ``main``); ``base_url`` once it listens. The benchmarks use it so the server's CPU is not theirs."""
+
+    def __init__(self, root: Path, *options: str, seconds: float = 3600):
+        env = dict(os.environ, PYTHONPATH=str(root))
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.fakes.cbs_odata", *options, "--seconds", str(seconds)],
+                                        cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
