@@ -52,6 +52,18 @@ def graph():
     return defs.resolve_asset_graph()
 
 
+def _in_build(graph) -> set:
+    """What `monitor build` runs: the build_monitor job's assets (the edition partitions are built by
+    `monitor edition publish`)."""
+    from pipelines.definitions import build_job
+
+    return build_job.selection.resolve(graph)
+
+
+def _build_checks(graph) -> set:
+    return {k for k in graph.asset_check_keys if k.asset_key in _in_build(graph)}
+
+
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     root = _checkout(tmp_path_factory.mktemp("incremental"))
@@ -61,12 +73,12 @@ def checkout(tmp_path_factory) -> Path:
 
 
 def _downstream(graph, *names: str) -> set[str]:
-    return {k.to_user_string() for k in dg.AssetSelection.assets(*names).downstream().resolve(graph)}
+    return {k.to_user_string() for k in dg.AssetSelection.assets(*names).downstream().resolve(graph) & _in_build(graph)}
 
 
 def _checks_of(graph, assets: set[str]) -> set[str]:
     """The checks that read one of ``assets`` (their table or a table their rules read)."""
-    return {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys
+    return {f"{k.asset_key.to_user_string()}:{k.name}" for k in _build_checks(graph)
             if any(p.to_user_string() in assets for p in graph.get(k).parent_entity_keys)}
 
 
@@ -81,8 +93,8 @@ def _rebuild(root: Path) -> tuple[set[str], set[str], str]:
 
 def test_the_first_build_ran_everything(checkout, graph):
     state = _state(checkout)
-    assert set(state["materialized"]) == {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert len(state["checked"]) == len(list(graph.asset_check_keys))
+    assert set(state["materialized"]) == {k.to_user_string() for k in _in_build(graph)}
+    assert len(state["checked"]) == len(_build_checks(graph))
 
 
 def test_a_build_with_nothing_changed_runs_nothing_and_says_so(checkout):
@@ -176,6 +188,6 @@ def test_force_selects_everything(graph):
     from pipelines.settings import paths
 
     plan = plan_build(defs, input_files(paths()), None, set())
-    assert set(plan.assets) == {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert set(plan.checks) == set(graph.asset_check_keys)
+    assert set(plan.assets) == {k.to_user_string() for k in _in_build(graph)}
+    assert set(plan.checks) == _build_checks(graph)
     assert not plan.skipped_assets and not plan.reused_results
