@@ -20,13 +20,12 @@ from pipelines import __version__, policy
 from pipelines.core.errors import PublishError
 from pipelines.core.publish import check_edition, release_edition
 from pipelines.core.warehouse import connect
+from pipelines.publication.assets import CHART_DATA_DIR, DATABASE, REPORT, export_published_database, source_commit
+from pipelines.publication.assets import EDITIONS as RENDERED  # the four rendered files (Dutch, English)
 from pipelines.publication.editions import (EDITIONS_TABLE, build_edition_warehouse, edition_in_warehouse,
                                             register_editions, source_date_epoch)
 from pipelines.resources import PublicationResource, WarehouseResource
 
-DATABASE = "monitor.duckdb"
-RENDERED = ["monitor.html", "monitor.pdf", "monitor.en.html", "monitor.en.pdf"]
-CHART_DATA_DIR = "data"
 EDITION_FILES = [DATABASE, *RENDERED, CHART_DATA_DIR]  # validation/ (run-stamped Data Docs) is not part of an edition
 
 editions_partitions = dg.StaticPartitionsDefinition([e.edition for e in register_editions()])
@@ -60,8 +59,6 @@ def edition_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__edition_database(context: dg.AssetExecutionContext, config: EditionConfig,
                                       warehouse: WarehouseResource, publication: PublicationResource) -> dg.MaterializeResult:
-        from pipelines.publication.assets import export_published_database
-
         try:
             check_edition(_editions_dir(config, publication), context.partition_key)  # fail before any work
         except PublishError as exc:
@@ -98,7 +95,6 @@ def edition_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__edition_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                                     publication: PublicationResource) -> dg.MaterializeResult:
-        from pipelines.publication.assets import REPORT
         from pipelines.publication.engine import render
 
         with connect(warehouse.file, read_only=True) as con:
@@ -125,7 +121,6 @@ def edition_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
     )
     def publication__edition(context: dg.AssetExecutionContext, config: EditionConfig, warehouse: WarehouseResource,
                              publication: PublicationResource) -> dg.MaterializeResult:
-        from pipelines.publication.assets import source_commit
         from pipelines.publication.engine import engine_name
         from pipelines.core.snapshots import sha256_file
         from pipelines.publication.reproducible import CONTENT_COMPARED, edition_digests
