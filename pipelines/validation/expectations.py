@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.validation.contracts import Rule, TableContract
+from pipelines.validation.sql_checks import lit, q
 
 SAMPLE_ROWS = 5
 UNEXPECTED_ROWS = "unexpected_rows_expectation"
@@ -51,14 +52,6 @@ def trace_columns(columns: list[str], extra: list[str] = ()) -> list[str]:
 
 def suite_name(table: str) -> str:
     return f"contract__{table}"
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _braces(sql: str) -> str:
@@ -95,10 +88,10 @@ def _compile(contract: TableContract, rule: Rule, columns: list[str]) -> tuple[s
         col = rule.gx_kwargs["column"]
         shown = ", ".join(q(c) for c in [*[c for c in trace if c != col], col])
         query = (f"SELECT {shown} FROM {{batch}} WHERE {q(col)} IS NOT NULL "
-                 f"AND NOT regexp_matches(CAST({q(col)} AS VARCHAR), {_lit(rule.gx_kwargs['regex'])}) ORDER BY ALL")
+                 f"AND NOT regexp_matches(CAST({q(col)} AS VARCHAR), {lit(rule.gx_kwargs['regex'])}) ORDER BY ALL")
         return UNEXPECTED_ROWS, _rows(_braces_except_batch(query))
     if rule.kind == "types":
-        expected = ", ".join(f"({_lit(c)}, {_lit(t)})" for c, t in rule.gx_kwargs.items())
+        expected = ", ".join(f"({lit(c)}, {lit(t)})" for c, t in rule.gx_kwargs.items())
         query = ("SELECT e.column_name AS \"column\", e.expected, d.column_type AS actual "
                  f"FROM (VALUES {expected}) AS e(column_name, expected) JOIN (DESCRIBE (SELECT * FROM {{batch}})) AS d "
                  "ON d.column_name = e.column_name WHERE upper(d.column_type) <> upper(e.expected) ORDER BY ALL")

@@ -23,7 +23,8 @@ import duckdb
 
 from pipelines.validation import gx_duckdb
 from pipelines.validation.contracts import Rule, TableContract
-from pipelines.validation.expectations import SAMPLE_ROWS, UNEXPECTED_ROWS, expectation, q, suite_name, trace_columns
+from pipelines.validation.expectations import SAMPLE_ROWS, UNEXPECTED_ROWS, expectation, suite_name, trace_columns
+from pipelines.validation.sql_checks import q
 
 
 @dataclass

@@ -53,11 +53,11 @@ class Check:
     action: str | None = None
 
 
-def _q(name: str) -> str:
+def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(value: Any) -> str:
+def lit(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -70,7 +70,7 @@ def _date(code: str) -> str:
 
 def vintage_date(column: str = "vintage") -> str:
     """SQL: a vintage text (2024-05-15, 2024-05, 2023, '2024-01-15 (uit URL)') as the last day it can mean."""
-    v = f"trim({_q(column)})"
+    v = f"trim({q(column)})"
     return (f"CASE WHEN regexp_matches({v}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN try_cast(substr({v}, 1, 10) AS DATE) "
             f"WHEN regexp_matches({v}, '^[0-9]{{4}}-[0-9]{{2}}') THEN last_day(try_cast(substr({v}, 1, 7) || '-01' AS DATE)) "
             f"WHEN regexp_matches({v}, '^[0-9]{{4}}') THEN try_cast(substr({v}, 1, 4) || '-12-31' AS DATE) END")
@@ -89,7 +89,7 @@ def _step(frequency: str) -> str:
 
 
 def _series_match(a: str, b: str, cols: list[str]) -> str:
-    return " AND ".join([f"{a}.{_q(c)} IS NOT DISTINCT FROM {b}.{_q(c)}" for c in cols] or ["TRUE"])
+    return " AND ".join([f"{a}.{q(c)} IS NOT DISTINCT FROM {b}.{q(c)}" for c in cols] or ["TRUE"])
 
 
 def _gap_filter(gaps: list[dict[str, Any]], alias: str, series: list[str]) -> str:
@@ -102,7 +102,7 @@ def _gap_filter(gaps: list[dict[str, Any]], alias: str, series: list[str]) -> st
         cond = [f"{alias}.p BETWEEN {start} AND {end}"]
         for col, value in gap.items():
             if col in series:
-                cond.append(f"{alias}.{_q(col)} LIKE {_lit(str(value).replace('*', '%'))}")
+                cond.append(f"{alias}.{q(col)} LIKE {lit(str(value).replace('*', '%'))}")
             elif col not in ("from", "to", "reason"):
                 raise ValueError(f"explained gap key {col!r} is not a series column ({series})")
         terms.append("(" + " AND ".join(cond) + ")")
@@ -123,32 +123,32 @@ def series_complete(table: str, args: dict[str, Any], columns: list[str], column
     if "frequency" in args:
         if args["frequency"] not in FREQUENCIES:
             raise ValueError(f"frequency must be one of {list(FREQUENCIES)}")
-        freq = _lit(args["frequency"])
+        freq = lit(args["frequency"])
     elif "period_type" in columns:
         freq = "period_type"
     else:
         raise ValueError("give a frequency (the table has no period_type column)")
     first = f"least(min(p), {_date(args['from'])})" if "from" in args else "min(p)"
     last = f"greatest(max(p), {_date(args['to'])})" if "to" in args else "max(p)"
-    sel = ", ".join(_q(c) for c in series)
+    sel = ", ".join(q(c) for c in series)
     sel_comma = sel + ", " if sel else ""
     trace = [c for c in columns if c == "snapshot_id" or c.endswith("_snapshot_id")]
-    trace_sql = ", ".join(f"string_agg(DISTINCT {_q(c)}, '; ') AS {_q(c + 's')}" for c in trace)
+    trace_sql = ", ".join(f"string_agg(DISTINCT {q(c)}, '; ') AS {q(c + 's')}" for c in trace)
     query = f"""
 WITH present AS (
-    SELECT {sel_comma}{freq} AS frequency, {start} AS p{', ' + ', '.join(_q(c) for c in trace) if trace else ''}
-    FROM {_q(table)}
-    WHERE ({where}) AND {start} IS NOT NULL AND {freq} IN ({', '.join(_lit(f) for f in FREQUENCIES)})
+    SELECT {sel_comma}{freq} AS frequency, {start} AS p{', ' + ', '.join(q(c) for c in trace) if trace else ''}
+    FROM {q(table)}
+    WHERE ({where}) AND {start} IS NOT NULL AND {freq} IN ({', '.join(lit(f) for f in FREQUENCIES)})
 ), spans AS (
     SELECT {sel_comma}frequency, {first} AS first_p, {last} AS last_p{', ' + trace_sql if trace else ''}
     FROM present GROUP BY ALL
 ), expected AS (
     SELECT s.*, CAST(unnest(generate_series(s.first_p, s.last_p, {_step('s.frequency')})) AS DATE) AS p FROM spans s
 )
-SELECT {', '.join(f'e.{_q(c)}' for c in series) + ', ' if series else ''}e.frequency,
+SELECT {', '.join(f'e.{q(c)}' for c in series) + ', ' if series else ''}e.frequency,
        {_period_code('e.p', 'e.frequency')} AS missing_period,
        {_period_code('e.first_p', 'e.frequency')} AS series_from, {_period_code('e.last_p', 'e.frequency')} AS series_to
-       {''.join(f', e.{_q(c + "s")}' for c in trace)}
+       {''.join(f', e.{q(c + "s")}' for c in trace)}
 FROM expected e
 WHERE NOT EXISTS (SELECT 1 FROM present r WHERE r.frequency = e.frequency AND r.p = e.p AND {_series_match('r', 'e', series)})
   AND NOT ({_gap_filter(args.get('explained_gaps') or [], 'e', series)})
@@ -169,17 +169,17 @@ def rows_per_period(table: str, args: dict[str, Any], columns: list[str], column
     if low is None and high is None:
         raise ValueError("give min and/or max")
     having = " OR ".join(([f"count(*) < {int(low)}"] if low is not None else []) + ([f"count(*) > {int(high)}"] if high is not None else []))
-    query = (f"SELECT {', '.join(_q(c) for c in group)}, count(*) AS n FROM {_q(table)} WHERE {args.get('where', 'TRUE')} "
+    query = (f"SELECT {', '.join(q(c) for c in group)}, count(*) AS n FROM {q(table)} WHERE {args.get('where', 'TRUE')} "
              f"GROUP BY ALL HAVING {having} ORDER BY ALL")
     return Check(query, f"between {low} and {high} row(s) per {period}" + (f" where {args['where']}" if "where" in args else ""))
 
 
 def same_rows_per_period(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """As many rows per ``period`` as table ``as`` (rows of both filtered by ``where``)."""
-    other, period, where = args["as"], _q(args.get("period", "period_code")), args.get("where", "TRUE")
+    other, period, where = args["as"], q(args.get("period", "period_code")), args.get("where", "TRUE")
     query = f"""
-WITH here AS (SELECT {period} AS period, count(*) AS n FROM {_q(table)} WHERE {where} GROUP BY ALL),
-there AS (SELECT {period} AS period, count(*) AS n FROM {_q(other)} WHERE {where} GROUP BY ALL)
+WITH here AS (SELECT {period} AS period, count(*) AS n FROM {q(table)} WHERE {where} GROUP BY ALL),
+there AS (SELECT {period} AS period, count(*) AS n FROM {q(other)} WHERE {where} GROUP BY ALL)
 SELECT coalesce(here.period, there.period) AS period, coalesce(there.n, 0) AS rows_in_{other}, coalesce(here.n, 0) AS rows_here
 FROM here FULL OUTER JOIN there ON here.period = there.period
 WHERE coalesce(here.n, 0) <> coalesce(there.n, 0) ORDER BY 1"""
@@ -202,12 +202,12 @@ def revisions_within_tolerance(table: str, args: dict[str, Any], columns: list[s
     for b in args.get("method_breaks") or []:
         if "reason" not in b or "at" not in b:
             raise ValueError("every method break needs at and reason")
-        breaks.append(f"(d.indicator_id LIKE {_lit(str(b.get('indicator_id', '*')).replace('*', '%'))} "
+        breaks.append(f"(d.indicator_id LIKE {lit(str(b.get('indicator_id', '*')).replace('*', '%'))} "
                       f"AND d.previous_date < DATE '{b['at']}' AND d.vintage_date >= DATE '{b['at']}')")
-    keys = ", ".join(_q(c) for c in key)
+    keys = ", ".join(q(c) for c in key)
     acknowledged = "FALSE"
     if args.get("acknowledged"):
-        acknowledged = (f"EXISTS (SELECT 1 FROM {_q(str(args['acknowledged']))} a WHERE a.indicator_id = d.indicator_id "
+        acknowledged = (f"EXISTS (SELECT 1 FROM {q(str(args['acknowledged']))} a WHERE a.indicator_id = d.indicator_id "
                         "AND a.breakdown = d.breakdown AND a.period_code = d.period_code AND ("
                         "(a.superseded_snapshot_id = d.previous_snapshot_id AND a.superseded_value = d.previous_value "
                         "AND a.current_snapshot_id = d.snapshot_id AND a.current_value = d.value) OR "
@@ -216,7 +216,7 @@ def revisions_within_tolerance(table: str, args: dict[str, Any], columns: list[s
     query = f"""
 WITH v AS (
     SELECT {keys}, vintage, {vintage_date()} AS vintage_date, value, snapshot_id, source_row
-    FROM {_q(table)} WHERE value IS NOT NULL
+    FROM {q(table)} WHERE value IS NOT NULL
 ), d AS (
     SELECT *, lag(value) OVER w AS previous_value, lag(vintage) OVER w AS previous_vintage,
            lag(vintage_date) OVER w AS previous_date, lag(snapshot_id) OVER w AS previous_snapshot_id
@@ -251,14 +251,14 @@ def ratio_matches_parts(table: str, args: dict[str, Any], columns: list[str], co
     scale, mode = float(args.get("scale", 100)), args.get("parts", "as_of")
     if mode not in ("as_of", "later"):
         raise ValueError("parts must be as_of or later")
-    names = {k: _lit(args[k]) for k in ("ratio", "numerator", "denominator")}
+    names = {k: lit(args[k]) for k in ("ratio", "numerator", "denominator")}
     # a row whose own page printed no date ('ongedateerd') carries its file's vintage as an upper bound only
     dated = r"regexp_matches(coalesce(published, ''), '^\d{4}')" if "published" in columns else "true"
     query = f"""
 WITH obs AS (
     SELECT indicator_id, period_code, vintage, {vintage_date()} AS vintage_date, value, decimals, snapshot_id, source_row,
            {dated} AS dated
-    FROM {_q(table)} WHERE value IS NOT NULL
+    FROM {q(table)} WHERE value IS NOT NULL
 ), ratio AS (
     SELECT * FROM obs WHERE indicator_id = {names['ratio']} AND vintage_date IS NOT NULL
 ), num AS (SELECT * FROM obs WHERE indicator_id = {names['numerator']} AND vintage_date IS NOT NULL),
@@ -302,11 +302,11 @@ ORDER BY ALL"""
 
 def _unsigned_rows(table: str, column: str, condition: str) -> str:
     """Rows matching ``condition`` ({v} = the value column) whose figure is not a change or a balance."""
-    v = _q(column)
-    return (f"SELECT snapshot_id, source_row, indicator_id, period_code, {_lit(column)} AS field, unit, {v} AS value "
-            f"FROM {_q(table)} "
-            f"WHERE ({condition.format(v=v)}) AND NOT regexp_matches(indicator_id, {_lit(SIGNED_INDICATOR)}) "
-            f"AND NOT regexp_matches(lower(unit), {_lit(SIGNED_UNIT)}) ORDER BY ALL")
+    v = q(column)
+    return (f"SELECT snapshot_id, source_row, indicator_id, period_code, {lit(column)} AS field, unit, {v} AS value "
+            f"FROM {q(table)} "
+            f"WHERE ({condition.format(v=v)}) AND NOT regexp_matches(indicator_id, {lit(SIGNED_INDICATOR)}) "
+            f"AND NOT regexp_matches(lower(unit), {lit(SIGNED_UNIT)}) ORDER BY ALL")
 
 
 def not_negative(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
@@ -320,7 +320,7 @@ def not_negative(table: str, args: dict[str, Any], columns: list[str], column: s
 def share_at_most_100(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """Percentages lie between 0 and 100, unless the figure is a change (indicator or unit says so)."""
     query = _unsigned_rows(table, column or args.get("column", "value"),
-                           f"regexp_matches(lower(unit), {_lit(PERCENT_UNIT)}) AND ({{v}} > 100 OR value_upper > 100)")
+                           f"regexp_matches(lower(unit), {lit(PERCENT_UNIT)}) AND ({{v}} > 100 OR value_upper > 100)")
     return Check(query, "a percentage is at most 100 (changes excepted)",
                  "A share above 100 %: a transcription error (decimal separator, digit) or a change that its indicator id "
                  "or unit must then say.")
@@ -328,9 +328,9 @@ def share_at_most_100(table: str, args: dict[str, Any], columns: list[str], colu
 
 def period_not_in_future(table: str, args: dict[str, Any], columns: list[str], column: str | None) -> Check:
     """No figure describes a period that has not started yet, unless its status is a projection."""
-    col = _q(column or args.get("column", "period_start"))
-    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, 'period_code' AS field, status FROM {_q(table)} "
-             f"WHERE {col} > current_date AND lower(status) NOT IN ({', '.join(_lit(s) for s in FORWARD_STATUSES)}) ORDER BY ALL")
+    col = q(column or args.get("column", "period_start"))
+    query = (f"SELECT snapshot_id, source_row, indicator_id, period_code, 'period_code' AS field, status FROM {q(table)} "
+             f"WHERE {col} > current_date AND lower(status) NOT IN ({', '.join(lit(s) for s in FORWARD_STATUSES)}) ORDER BY ALL")
     return Check(query, "no figure for a period that has not started (projections excepted)",
                  "A figure for a future period: a typo in the period (2042 for 2024) or a projection, which must then "
                  f"carry status {' or '.join(FORWARD_STATUSES)}.")
