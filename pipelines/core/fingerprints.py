@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.files import write_text_atomic
 from pipelines.core.snapshots import sha256_file
 from pipelines.settings import CONTRACTS_DIR, REPO_ROOT, REPORTS_DIR, SQL_DIR, Paths
 
@@ -169,10 +170,7 @@ def forget_state(p: Paths) -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def stale_reason(state: dict[str, Any] | None, p: Paths, current_release: Path | None) -> str | None:

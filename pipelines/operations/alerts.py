@@ -14,6 +14,7 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipelines.core.files import write_text_atomic
 from pipelines import policy
 from pipelines.settings import paths
 
@@ -74,10 +75,7 @@ def report_failure(instance, run_id: str, log=None) -> Path:
     folder = paths().work_dir / "alerts"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{run_id}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    text_file = folder / "last_failure.txt"
-    tmp = text_file.with_suffix(".tmp")
-    tmp.write_text(summary_text(summary), encoding="utf-8")
-    os.replace(tmp, text_file)
+    text_file = write_text_atomic(folder / "last_failure.txt", summary_text(summary))
     url = os.environ.get(WEBHOOK_ENV)
     if url:
         post_alert(url, summary, log)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipelines.core.files import write_text_atomic
+
 SHIPPED_CONFIG = Path(__file__).with_name("dagster.yaml")
 
 
@@ -20,9 +22,7 @@ def dagster_home(work_dir: Path) -> Path:
     config = home / "dagster.yaml"
     shipped = SHIPPED_CONFIG.read_text(encoding="utf-8")
     if not config.exists() or config.read_text(encoding="utf-8") != shipped:
-        tmp = config.with_suffix(".yaml.tmp")
-        tmp.write_text(shipped, encoding="utf-8")
-        os.replace(tmp, config)
+        write_text_atomic(config, shipped)
     return home
 
 

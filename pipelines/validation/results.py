@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.files import write_text_atomic
 from pipelines.settings import paths
 
 KEEP_RUNS = 5
@@ -26,11 +27,8 @@ def run_dir(run_id: str) -> Path:
 
 def write_report(run_id: str, report) -> Path:
     """Write a ``TableReport`` of run ``run_id`` (atomically) and prune old runs."""
-    target = run_dir(run_id) / f"{report.contract.table}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_text(json.dumps(report.to_gx_result(run_id), indent=1, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(target)
+    target = write_text_atomic(run_dir(run_id) / f"{report.contract.table}.json",
+                               json.dumps(report.to_gx_result(run_id), indent=1, ensure_ascii=False, default=str))
     _prune(keep=run_id)
     return target
 

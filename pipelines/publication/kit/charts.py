@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.files import write_text_atomic
+
 
 VEGALITE_MIME = "application/vnd.vegalite.v6+json"
 CHART_MIME = "application/vnd.monitor.chart+json"  # alt text and name for the offline engine
@@ -100,11 +102,7 @@ def write_csv(name: str, data, lang: str) -> str:
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row[c] is None else row[c] for c in columns])
-    target = data_dir() / csv_name(name, lang)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(buffer.getvalue(), encoding="utf-8")
-    partial.replace(target)
+    target = write_text_atomic(data_dir() / csv_name(name, lang), buffer.getvalue())
     return f"{data_dir().name}/{target.name}"
 
 
