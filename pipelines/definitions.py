@@ -22,7 +22,8 @@ from pipelines.validation.checks import contract_checks
 
 raw_assets = [raw_snapshots__origins, *register_assets(), *discover_source_assets()]
 raw_tables = [key.to_user_string() for a in raw_assets for key in a.keys]
-sql_assets = sql_model_assets(set(raw_tables) | {EDITION_FIGURES})
+sql_inputs = {*raw_tables, EDITION_FIGURES}  # the tables SQL models read that no SQL model makes
+sql_assets = sql_model_assets(sql_inputs)
 sql_tables = [key.to_user_string() for a in sql_assets for key in a.keys]
 model_assets = [*sql_assets, edition_figures_asset(raw_tables, sql_assets)]  # every edition's current figures
 model_tables = [*sql_tables, EDITION_FIGURES]
