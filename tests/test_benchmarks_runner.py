@@ -25,3 +25,22 @@ def test_the_report_text_change_is_one_word_of_prose(tmp_path):
     assert len(before) == len(after) and len(changed) == 1
     old, new = changed[0]
     assert not old.startswith(("#", "`", "|")) and sum(x != y for x, y in zip(old.split(" "), new.split(" "))) == 1
+
+
+def test_the_synthetic_table_is_registered_in_the_clone_only(tmp_path):
+    from pipelines.registers import read_records
+    from tests.fakes.cbs_odata import table_shaped_like_85477ned
+
+    shutil.copytree(REPO / "data_contracts", tmp_path / "data_contracts")
+    register = tmp_path / "data_contracts" / "registers" / "indicators.yaml"
+    shipped = read_records(register)
+    run.register_synthetic_table(run.Clone(tmp_path, "HEAD", ""))
+    run.register_synthetic_table(run.Clone(tmp_path, "HEAD", ""))  # twice: added once
+    records = read_records(register)
+    added = records[len(shipped):]
+    assert records[:len(shipped)] == shipped
+    measures = [m.key for m in table_shaped_like_85477ned(table_id=run.TABLE).measures]
+    assert [r["indicator_id"] for r in added] == [f"cbs_{run.TABLE.lower()}_{m.lower()}" for m in measures]
+    known_fields = set().union(*(r.keys() for r in shipped))
+    assert all(set(r) <= known_fields and r["label_nl"] and r["label_en"] and r["definition"] for r in added)
+    assert "cbs_99477ned" not in (REPO / "data_contracts" / "registers" / "indicators.yaml").read_text(encoding="utf-8")

@@ -157,6 +157,24 @@ def table_shaped_like_85477ned(rows: int = 1_040_000, table_id: str = "99477NED"
 SHAPES = {"big": big_table, "85477NED": table_shaped_like_85477ned}
 
 
+def register_records(table: FakeTable) -> list[dict]:
+    """Indicator register records (data_contracts/registers/indicators.yaml) for the measures of a synthetic
+    table, so a build that holds it passes the rule that every indicator in the data is registered. For a
+    throwaway clone only (the benchmark's): a synthetic table is never part of the shipped monitor."""
+    import re
+
+    records = []
+    for m in table.measures:
+        indicator = f"cbs_{table.table_id}_".lower() + re.sub(r"[^a-z0-9_]+", "_", m.key.lower())
+        records.append({"indicator_id": indicator, "concept_id": indicator,
+                        "label_nl": f"{m.title} (synthetische tabel {table.table_id})",
+                        "label_en": f"{m.title} (synthetic table {table.table_id})",
+                        "definition": f"Synthetic measure {m.key} of the benchmark table {table.table_id} served by "
+                                      "tests/fakes/cbs_odata.py; not a published figure.",
+                        "unit": m.unit, "concept_unit": m.unit, "concept_unit_factor": 1, "frequency": "quarter"})
+    return records
+
+
 @dataclass
 class Fault:
     match: str        # substring of the request path+query
