@@ -374,3 +374,40 @@ def test_number_sections_false_numbers_nothing_and_references_show_the_title(tmp
     assert re.search(r'See <a href="#sec-alpha"[^>]*>Alpha</a>', page)
     text = pdf_text((tmp_path / "out", {}), "doc.pdf")
     assert "See Alpha." in text and "1 Alpha" not in text
+
+
+def _edition_project(tmp_path: Path) -> Path:
+    """The fixture with its edition label naming the edition being built (as reports/_quarto-*.yml do)."""
+    project = make_project(tmp_path)
+    shutil.rmtree(project / "chapters")
+    (project / "doc.qmd").write_text("# Alpha {#sec-alpha}\n\nText.\n", encoding="utf-8")
+    for profile, label in (("nl", "Editie {edition}"), ("en", "{edition} edition")):
+        config = project / f"_quarto-{profile}.yml"
+        text = config.read_text(encoding="utf-8")
+        text = re.sub(r'(?m)^edition: .*$', f'edition: "{label}"\nsubtitle: "{label} — *proef*"', text)
+        config.write_text(text, encoding="utf-8")
+    return project
+
+
+def test_the_edition_label_is_the_edition_being_built(tmp_path):
+    """``{edition}`` in the profile's edition and subtitle is MONITOR_EDITION, on the title page, in the running
+    header and in the HTML; the subtitle stays Markdown."""
+    project = _edition_project(tmp_path)
+    out = tmp_path / "out"
+    render(project / "doc.qmd", out, env={"MONITOR_EDITION": "2031"})
+    page = (out / "doc.html").read_text(encoding="utf-8")
+    assert "Editie 2031 — <em>proef</em>" in page and "{edition}" not in page
+    assert "2031 edition — <em>proef</em>" in (out / "doc.en.html").read_text(encoding="utf-8")
+    first = pdf_text((out, {}), "doc.pdf", first=1, last=1)
+    assert "Editie 2031 — proef" in first and "{edition}" not in first
+    assert "Editie 2031" in pdf_text((out, {}), "doc.pdf", first=2, last=2)  # the running header
+    assert "2031 edition" in pdf_text((out, {}), "doc.en.pdf", first=1, last=1)
+
+
+def test_an_edition_label_without_an_edition_fails_before_anything_runs(tmp_path):
+    from pipelines.publication.engine.errors import RenderError
+
+    project = _edition_project(tmp_path)
+    with pytest.raises(RenderError, match=r"_quarto-nl\.yml: '(subtitle|edition): Editie \{edition\}.*' names the edition.*MONITOR_EDITION"):
+        render(project / "doc.qmd", tmp_path / "out", env={})
+    assert not (tmp_path / "out" / "doc.html").exists()

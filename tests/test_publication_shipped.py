@@ -10,6 +10,7 @@ import shutil
 import duckdb
 import pytest
 
+from pipelines.publication.assets import report_env
 from pipelines.publication.engine import render
 from pipelines.settings import REPORTS_DIR
 from tests.test_publication_engine import pdf_text, visible_text
@@ -31,7 +32,7 @@ def hostile_edition(built, tmp_path_factory):
                     [PRODUCER])
         con.execute("UPDATE raw_snapshots__origins SET producer = ? WHERE snapshot_id LIKE 'cbs/%'", [CBS])
     out = tmp / "out"
-    produced = render(REPORTS_DIR / "monitor.qmd", out, env={"MONITOR_DUCKDB": str(database)})
+    produced = render(REPORTS_DIR / "monitor.qmd", out, env=report_env(database))
     return out, produced
 
 

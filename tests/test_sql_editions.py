@@ -15,7 +15,7 @@ from pipelines.core.publish import check_edition, list_editions, release_edition
 from tests.conftest import tree_digest
 
 FILES = ["monitor.duckdb", "monitor.html"]
-EDITION = "2026"  # the first edition of data_contracts/registers/editions.yaml
+EDITION = "2025"  # the first edition of data_contracts/registers/editions.yaml (2026 is built in test_reproducible_editions)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_leftovers_of_an_interrupted_edition_are_removed(staged, tmp_path):
 
 @pytest.mark.slow
 def test_publishing_an_edition_through_dagster(built, tmp_path, monkeypatch):
-    """The edition's partition of `publish_edition` (what `monitor edition publish 2026` runs after the checks), on
+    """The edition's partition of `publish_edition` (what `monitor edition publish 2025` runs after the checks), on
     a copy of the session build: the edition is frozen with a sha256 per file, output/ is left as it was, and a
     second attempt fails before any work."""
     from pipelines.definitions import defs
@@ -114,8 +114,14 @@ def test_publishing_an_edition_through_dagster(built, tmp_path, monkeypatch):
     assert {"monitor.pdf", "monitor.en.html"} <= set(manifest["sha256"]) and verify_frozen(edition) == []
     with duckdb.connect(str(edition / "monitor.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM mart__figures_current").fetchone()[0] > 0
-        assert con.execute("SELECT count(*) FROM mart__edition_changes").fetchone()[0] == 0, "one edition: no changes"
-    assert "is the first edition" in (edition / "monitor.en.html").read_text(encoding="utf-8")
+        assert con.execute("SELECT count(*) FROM mart__figures_current WHERE vintage IS NULL OR vintage > ?",
+                           [manifest["cutoff"]]).fetchone()[0] == 0, "only the figures published by its cut-off"
+        assert con.execute("SELECT DISTINCT edition FROM mart__edition_figures").fetchall() == [(EDITION,)]
+        assert con.execute("SELECT count(*) FROM mart__edition_changes").fetchone()[0] == 0, \
+            "the first edition: no previous edition to compare with (a later edition is not in it)"
+    english = (edition / "monitor.en.html").read_text(encoding="utf-8")
+    assert "is the first edition" in english and f"{EDITION} edition" in english
+    assert f"Editie {EDITION}" in (edition / "monitor.html").read_text(encoding="utf-8")
     assert {k: v for k, v in tree_digest(output).items() if not k.startswith("editions/")} == before, \
         "an edition leaves the refreshed output as it was"
 

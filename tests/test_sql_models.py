@@ -298,6 +298,33 @@ def _editions(con) -> int:
 
 
 @pytest.mark.slow
+def test_edition_changes_are_what_edition_2026_knew_and_edition_2025_could_not(built):
+    """The register holds editions 2025 (cut-off 2025-12-31) and 2026 (2026-11-30); every shipped snapshot was
+    retrieved in November 2026, so what changed from 2025 to 2026 is exactly the figures 2025 could not know:
+    undated ones (known from their retrieval) or published after its cut-off. Nothing 2025 held is gone."""
+    with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
+        editions = con.execute("SELECT edition, cutoff FROM raw_monitor__editions ORDER BY cutoff").fetchall()
+        assert [e for e, _ in editions] == ["2025", "2026"]
+        cutoff = editions[0][1]
+        rows = con.execute("SELECT edition, previous_edition, change, previous_value, value, vintage, "
+                           "in_newest_edition FROM mart__edition_changes").fetchall()
+        keys = "concept_id, breakdown, period_code"
+        new_keys = con.execute(f"SELECT count(*) FROM (SELECT {keys} FROM mart__edition_figures WHERE edition = '2026' "
+                               f"EXCEPT SELECT {keys} FROM mart__edition_figures WHERE edition = '2025')").fetchone()[0]
+        revised = con.execute(f"SELECT count(*) FROM mart__edition_figures n JOIN mart__edition_figures o USING ({keys}) "
+                              "WHERE n.edition = '2026' AND o.edition = '2025' AND n.value IS DISTINCT FROM o.value"
+                              ).fetchone()[0]
+    assert rows, "edition 2026 knew figures that edition 2025 did not"
+    assert {(r[0], r[1], r[6]) for r in rows} == {("2026", "2025", True)}
+    kinds = [r[2] for r in rows]
+    assert "removed" not in kinds, "every figure edition 2025 held is held by edition 2026"
+    assert sum(k in ("added", "new_period") for k in kinds) == new_keys > 0
+    assert kinds.count("revised") == revised
+    assert all(vintage is None or vintage > cutoff for *_, vintage, _ in rows), \
+        "each change is a figure edition 2025 could not know on its cut-off"
+
+
+@pytest.mark.slow
 def test_central_mart_holds_every_observation_once_with_its_origin(built):
     with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
         observations = con.execute("SELECT count(*) FROM mart__observations").fetchone()[0]

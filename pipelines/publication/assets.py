@@ -43,6 +43,16 @@ def export_published_database(work: Path, target: Path, tables: Sequence[str]) -
     export_database(work, target, copied, views, comments=comment_statements(copied, views), macros=macros)
 
 
+def report_env(database: Path) -> dict[str, str]:
+    """What the report of a regular build is rendered with: the database it reads, and the edition it is labelled
+    with (``MONITOR_EDITION``): the editions register's newest edition, as held in that database."""
+    from pipelines.publication.editions import newest_edition
+
+    with connect(database, read_only=True) as con:
+        edition = newest_edition(con)
+    return {"MONITOR_DUCKDB": str(database)} | ({"MONITOR_EDITION": edition} if edition else {})
+
+
 def source_commit() -> str | None:
     """The git commit the code was built from (with '-dirty' when files differ), if this is a git checkout."""
     try:
@@ -111,7 +121,7 @@ def publication_assets(tables: list[str]) -> list[dg.AssetsDefinition]:
         engine = engine_name()
         context.log.info(f"Rendering {REPORT.name} with the {engine} engine")
         database = _staged_or_released(staging, publication.output, DATABASE)
-        produced = render(REPORT, staging, env={"MONITOR_DUCKDB": str(database)})  # CSVs: staging/data
+        produced = render(REPORT, staging, env=report_env(database))  # CSVs: staging/data
         missing = [name for name in EDITIONS if name not in produced]
         if missing:
             raise dg.Failure(f"Rendering {REPORT.name} did not produce {missing} (produced: {sorted(produced)}); "

@@ -81,6 +81,13 @@ def edition_in_warehouse(con: duckdb.DuckDBPyConnection, edition: str) -> Editio
     return Edition(*row)
 
 
+def newest_edition(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The register's newest edition (latest cut-off) in the database of ``con``: the edition a regular build
+    (``monitor build``) prepares, and so the label of its report; None when the register is empty."""
+    row = con.execute(f"SELECT edition FROM {EDITIONS_TABLE} ORDER BY cutoff DESC, edition DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def source_date_epoch(cutoff: date) -> int:
     """The edition's timestamp for every file that records one: the end of its cut-off day, UTC."""
     return int(datetime.combine(cutoff, time(23, 59, 59), tzinfo=timezone.utc).timestamp())

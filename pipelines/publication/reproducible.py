@@ -16,6 +16,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import duckdb
+
 from pipelines.core.errors import Problem
 from pipelines.core.publish import BUILD_FACTS, MANIFEST, file_digests
 from pipelines.core.snapshots import sha256_file
@@ -72,9 +74,17 @@ def verify_frozen(edition_dir: Path) -> list[Problem]:
     facts_path = edition_dir / BUILD_FACTS
     facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
     problems = []
-    found = edition_digests(edition_dir, manifest.get("files") or [])
+    found, unreadable = file_digests(edition_dir, manifest.get("files") or []), {}
+    for name in sorted(CONTENT_COMPARED & set(found)):
+        try:
+            found[name] = "content:" + database_digest(edition_dir / name)
+        except duckdb.Error as exc:  # a changed byte can make the file unreadable (DuckDB checksums its blocks)
+            found[name], unreadable[name] = "unreadable", str(exc).splitlines()[0]
     for name in sorted(set(recorded) | set(found)):
-        if name not in found:
+        if name in unreadable:
+            problems.append(Problem(f"changed since the edition was frozen: it cannot be read as a DuckDB database "
+                                    f"({unreadable[name]})", file=str(edition_dir / name)))
+        elif name not in found:
             problems.append(Problem("listed in build.json but missing", file=str(edition_dir / name)))
         elif name not in recorded:
             problems.append(Problem("not listed in build.json (added after the edition was frozen)",

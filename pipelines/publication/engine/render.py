@@ -15,6 +15,12 @@ With a ``quarto`` executable on PATH (and ``MONITOR_PUBLICATION_ENGINE`` not ``o
 
 Everything is written to a work directory first; the results are moved into ``out_dir`` only when every
 edition rendered, so a failure leaves ``out_dir`` as it was.
+
+The edition label: ``title``, ``subtitle`` and ``edition`` of the configuration may name the edition being built
+as ``{edition}`` (``_quarto-nl.yml``: ``edition: "Editie {edition}"``); both engines fill it in from
+``MONITOR_EDITION`` in ``env`` (set by the build from the editions register, or by the edition's partition), the
+offline engine in the metadata it gives pandoc, the Quarto path in a ``--metadata-file``. A placeholder without
+``MONITOR_EDITION`` fails the render before any cell runs.
 """
 
 from __future__ import annotations
@@ -41,12 +47,29 @@ PDF_STANDARDS = ["ua-1"]
 MARKDOWN = "markdown-implicit_figures"
 PASSED_METADATA = ("title", "subtitle", "author", "date", "abstract", "lang", "edition", "toc", "toc-depth",
                    "toc-title", "number-sections", "link-citations", "crossref")
+EDITION_PLACEHOLDER = "{edition}"
+EDITION_KEYS = ("title", "subtitle", "edition")  # the keys that may name the edition being built
+EDITION_ENV = "MONITOR_EDITION"
 
 
 def engine_name() -> str:
     if os.environ.get("MONITOR_PUBLICATION_ENGINE", "").lower() == "offline":
         return "offline"
     return "quarto" if shutil.which("quarto") else "offline"
+
+
+def edition_metadata(config: dict[str, Any], edition: str | None, source: Path) -> dict[str, str]:
+    """The keys of ``config`` (``EDITION_KEYS``) that name the edition, with ``{edition}`` replaced by ``edition``."""
+    filled = {}
+    for key in EDITION_KEYS:
+        value = config.get(key)
+        if isinstance(value, str) and EDITION_PLACEHOLDER in value:
+            if not (edition or "").strip():
+                raise RenderError(f"{source}: '{key}: {value}' names the edition being built, but none was given: "
+                                  f"set {EDITION_ENV} (`monitor build` and `monitor edition publish` set it from "
+                                  "the editions register, data_contracts/registers/editions.yaml)")
+            filled[key] = value.replace(EDITION_PLACEHOLDER, edition.strip())
+    return filled
 
 
 def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
@@ -67,9 +90,11 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         editions = [(profile, projects.load(qmd.parent, profile)) for profile in projects.profiles(qmd.parent)]
         doc = parse(qmd)
         projects.check_front_matter(doc.front_matter, qmd)
-        for _profile, project in editions:
+        for profile, project in editions:
             _check_files(project, qmd)
             _check_citations(project, doc, qmd)
+            edition_metadata(projects.merge(project.config, doc.front_matter), env.get(EDITION_ENV),
+                             _profile_file(qmd.parent, profile))
         produced = {}
         env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # published data files, moved with the documents
         for profile, project in editions:
@@ -86,21 +111,36 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _profile_file(directory: Path, profile: str | None) -> Path:
+    return directory / (f"_quarto-{profile}.yml" if profile else "_quarto.yml")
+
+
 def _render_quarto(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
+    import tempfile
+
     produced = {}
     for profile in projects.profiles(qmd.parent):
-        stem = projects.load(qmd.parent, profile).output_stem or qmd.stem
-        for fmt, to in (("html", "html"), ("pdf", "typst")):
-            cmd = [shutil.which("quarto") or "quarto", "render", qmd.name, "--to", to, "--output-dir", str(out_dir)]
-            if profile:
-                cmd += ["--profile", profile]
-            proc = subprocess.run(cmd, cwd=qmd.parent, env=dict(os.environ) | env, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RenderError(f"{' '.join(cmd[1:])} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
-            target = out_dir / f"{stem}.{fmt}"
-            if not target.exists():
-                raise RenderError(f"{' '.join(cmd[1:])} did not produce {target}")
-            produced[target.name] = target
+        project = projects.load(qmd.parent, profile)
+        stem = project.output_stem or qmd.stem
+        labels = edition_metadata(project.config, env.get(EDITION_ENV), _profile_file(qmd.parent, profile))
+        with tempfile.TemporaryDirectory(prefix="monitor-quarto-") as tmp:
+            extra = []
+            if labels:  # the edition's label (Markdown, as in the profile file), over the profile's placeholder
+                meta_file = Path(tmp) / "edition.yml"
+                meta_file.write_text(yaml.safe_dump(labels, allow_unicode=True, sort_keys=True), encoding="utf-8")
+                extra = ["--metadata-file", str(meta_file)]
+            for fmt, to in (("html", "html"), ("pdf", "typst")):
+                cmd = [shutil.which("quarto") or "quarto", "render", qmd.name, "--to", to, "--output-dir", str(out_dir)]
+                if profile:
+                    cmd += ["--profile", profile]
+                cmd += extra
+                proc = subprocess.run(cmd, cwd=qmd.parent, env=dict(os.environ) | env, capture_output=True, text=True)
+                if proc.returncode != 0:
+                    raise RenderError(f"{' '.join(cmd[1:])} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+                target = out_dir / f"{stem}.{fmt}"
+                if not target.exists():
+                    raise RenderError(f"{' '.join(cmd[1:])} did not produce {target}")
+                produced[target.name] = target
     return produced
 
 
@@ -113,8 +153,10 @@ def _pandoc(markdown: str, to: str, output: Path, extra: list[str]) -> None:
         raise RenderError(f"pandoc -t {to} failed: {exc}") from exc
 
 
-def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fmt: str) -> dict[str, Any]:
+def _metadata(config: dict[str, Any], profile: str | None, project_dir: Path, fmt: str,
+              edition: str | None = None) -> dict[str, Any]:
     meta = {k: config[k] for k in PASSED_METADATA if k in config}
+    meta |= edition_metadata(config, edition, _profile_file(project_dir, profile))
     meta["monitor-profile"] = profile or ""
     meta["monitor-div-classes"] = sorted(DIV_CLASSES)
     if config.get("bibliography"):
@@ -187,7 +229,7 @@ def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profi
     html_doc = Assembler(doc, executed, "html", edition / "figures", defaults)
     html_md = html_doc.markdown()
     meta_file = edition / "html-metadata.yaml"
-    meta = _metadata(config, profile, qmd.parent, "html")
+    meta = _metadata(config, profile, qmd.parent, "html", env.get(EDITION_ENV))
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     args = ["--standalone", "--embed-resources", "--section-divs", f"--metadata-file={meta_file}", *common]
     if meta.get("toc"):
@@ -209,8 +251,8 @@ def _render_offline(qmd: Path, doc, project: projects.Project, work: Path, profi
     shutil.copy(TYPST_TEMPLATE, template)
     typst_doc = Assembler(doc, executed, "typst", edition / "figures", defaults)
     meta_file = edition / "typst-metadata.yaml"
-    meta_file.write_text(yaml.safe_dump(_metadata(config, profile, qmd.parent, "typst"), allow_unicode=True,
-                                        sort_keys=False), encoding="utf-8")
+    meta_file.write_text(yaml.safe_dump(_metadata(config, profile, qmd.parent, "typst", env.get(EDITION_ENV)),
+                                        allow_unicode=True, sort_keys=False), encoding="utf-8")
     typ = edition / f"{stem}.typ"
     _pandoc(typst_doc.markdown(), "typst", typ,
             ["--standalone", f"--template={template}", f"--metadata-file={meta_file}", *common])

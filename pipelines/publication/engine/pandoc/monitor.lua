@@ -290,10 +290,11 @@ local function layout(el)
 end
 
 -- 6. tables: columns sized by their content (no squeezed columns), left-aligned unless numeric ---------------
--- Long words (file paths, identifiers) may break after _ / . - so they never run into the next column.
+-- Long words (file paths, identifiers, breakdowns such as sector=bouw) may break after _ / . - = so they never
+-- run into the next column.
 local function breakable(str)
-  if utf8.len(str.text) and utf8.len(str.text) > 18 then
-    str.text = str.text:gsub("([_/%.%-])", "%1\u{200B}")
+  if utf8.len(str.text) and utf8.len(str.text) > 15 then
+    str.text = str.text:gsub("([_/%.%-=])", "%1\u{200B}")
     return str
   end
 end
