@@ -19,17 +19,26 @@ DuckDB file (the published ``monitor.duckdb``, an edition's staging warehouse) s
 Extensions come from the ``duckdb-extension-*`` wheels in site-packages and are ``LOAD``ed by path, never
 ``INSTALL``ed: nothing is downloaded at run time, and the wheels are built for exactly the pinned DuckDB.
 
-What DuckLake does not do that the embedded file does (measured with DuckDB 1.5.5, docs/deployment.md):
-indexes and constraints other than NOT NULL (the monitor uses neither); and a failed ``COMMIT`` (a write conflict,
-or the catalog refusing it) ends the transaction, so a ``ROLLBACK`` after it fails with "cannot rollback - no
-transaction is active" and hides the real error: ``rollback_quietly`` is the ROLLBACK of an error path.
+What DuckLake does differently from the embedded file (measured with DuckDB 1.5.5, docs/deployment.md): no
+indexes or constraints other than NOT NULL (the monitor uses neither); and several processes write at once, each
+in its own snapshot-isolated transaction, so two transactions that both create the same object conflict at
+COMMIT. The SQL model steps each created the macros they call (``CREATE OR REPLACE MACRO``, also when unchanged):
+two such steps running at once (the multiprocess executor) conflict on the macro ("attempting to create scalar
+... but this scalar_macro has been created by another transaction already"); the failed COMMIT ends the
+transaction, and the ``ROLLBACK`` of the error path then failed with "cannot rollback - no transaction is
+active", hiding the conflict (the mart__headline_checks failure of the first attempt). Hence ``create_macros``
+(only a missing or changed macro is written), ``in_transaction`` (a conflicting commit is tried again) and
+``rollback_quietly`` (keeps the error that matters).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import random
 import re
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +228,67 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
     except duckdb.TransactionException:
         pass
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> int:
+    """Run the ``CREATE OR REPLACE MACRO name(...)`` statements whose macro the database in use does not hold
+    with the same definition (compared as DuckDB normalises it, through a TEMP copy). An unchanged macro is not
+    written again, so steps running at once do not conflict on it. Returns how many were written."""
+    written = 0
+    for statement in statements:
+        match = re.search(r"CREATE\s+OR\s+REPLACE\s+MACRO\s+(\w+)", statement, re.IGNORECASE)
+        if match is None:
+            con.execute(statement)
+            written += 1
+            continue
+        name = match.group(1)
+        query = ("SELECT list(macro_definition ORDER BY macro_definition) FROM duckdb_functions() WHERE function_name = ? "
+                 "AND function_type IN ('macro', 'table_macro') AND database_name = ? AND schema_name = 'main'")
+        held = con.execute(query, [name, con.execute("SELECT current_database()").fetchone()[0]]).fetchone()[0]
+        if held:
+            con.execute(statement[:match.start()] + f"CREATE OR REPLACE TEMP MACRO {name}" + statement[match.end():])
+            wanted = con.execute(query, [name, "temp"]).fetchone()[0]
+            con.execute(f"DROP MACRO temp.main.{name}")
+            if wanted == held:
+                continue
+        con.execute(statement)
+        written += 1
+    return written
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], object], attempts: int = 5):
+    """``work()`` in one transaction, committed; rolled back on an error. A COMMIT that fails on a write
+    conflict with another process (DuckLake) is tried again, the whole of ``work``, after a short random wait."""
+    for attempt in range(1, attempts + 1):
+        con.execute("BEGIN")
+        try:
+            result = work()
+            con.execute("COMMIT")
+            return result
+        except duckdb.TransactionException as exc:
+            rollback_quietly(con)
+            if "conflict" not in str(exc).lower() or attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.05, 0.25) * attempt)
+        except Exception:
+            rollback_quietly(con)
+            raise
+    raise AssertionError("unreachable")
+
+
+def dagster_config(shipped: str, backend: Backend | None = None) -> str:
+    """The Dagster instance config for ``backend``: the shipped one (pipelines/operations/dagster.yaml), whose
+    ``default_limit: 1`` keeps the warehouse pool to one step at a time, without that limit when the backend takes
+    several writing processes at once (DuckLake with a PostgreSQL catalog)."""
+    backend = backend or selected()
+    if backend.pool_limit is not None:
+        return shipped
+    lifted, n = re.subn(r"(?m)^(\s*)default_limit:\s*1\s*$",
+                        r"\1# default_limit lifted: the warehouse is a DuckLake with a PostgreSQL catalog, which takes\n"
+                        r"\1# several writing steps at once (pipelines/core/warehouse_backends.py)", shipped)
+    if n != 1:
+        raise BackendError("pipelines/operations/dagster.yaml no longer has one 'default_limit: 1' line to lift")
+    return lifted
 
 
 def stamp(path: Path) -> list | None:
