@@ -173,6 +173,7 @@ def lake_built(lake):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # with its fixtures: the embedded build and the multiprocess build on the lake
 def test_multiprocess_build_on_ducklake_publishes_what_the_embedded_build_does(lake_built, built):
     dirs, env, backend, outcome = lake_built
     assert not (dirs.work / "warehouse.duckdb").exists()  # the lake stood in for it
