@@ -267,3 +267,23 @@ def test_a_load_killed_mid_transaction_leaves_no_half_table(lake_built, tmp_path
         # the catalog takes the next write at once (no lock left behind by the killed process)
         warehouse.replace_table(con, "probe_killed", pl.DataFrame({"i": [4], "s": ["after"]}))
         assert con.execute("SELECT count(*), list(DISTINCT s) FROM probe_killed").fetchone() == (1, ["after"])
+
+
+def test_processes_attaching_a_new_catalog_at_once_all_get_it(pg_server, tmp_path):
+    """The first ATTACH creates DuckLake's metadata tables; several at once race (found by the parallel loads of
+    benchmarks/ducklake_build.py: "Failed to initialize DuckLake ... duplicate key"): the losers attach the winner's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines.core.warehouse_backends import _attach_lake
+
+    backend = Backend("ducklake", "postgres:" + pg_server.createdb("race"), f"{tmp_path / 'data'}/")
+
+    def attach(i: int) -> int:
+        con = duckdb.connect()
+        backends.load_extensions(con, backend)
+        _attach_lake(con, backend, "lake", read_only=False)
+        con.execute(f"CREATE TABLE lake.t{i} AS SELECT {i} AS i")
+        return con.execute(f"SELECT i FROM lake.t{i}").fetchone()[0]
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(attach, range(4))) == [0, 1, 2, 3]

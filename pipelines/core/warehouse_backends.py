@@ -202,12 +202,29 @@ def open_connection(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConne
     con = duckdb.connect(":memory:")
     try:
         load_extensions(con, backend)
-        con.execute(backend.attach_statement(LAKE, read_only))
+        _attach_lake(con, backend, LAKE, read_only)
         con.execute(f"USE {LAKE}")
     except Exception:
         con.close()
         raise
     return con
+
+
+def _attach_lake(con: duckdb.DuckDBPyConnection, backend: Backend, alias: str, read_only: bool, attempts: int = 8) -> None:
+    """ATTACH the lake. The first ATTACH of an empty catalog creates DuckLake's metadata tables; two processes doing
+    that at once (the first steps of a multiprocess build on a new catalog) race, and the loser fails with
+    "Failed to initialize DuckLake: ... already exists" / "duplicate key": it waits and attaches the catalog the
+    winner made."""
+    for attempt in range(1, attempts + 1):
+        try:
+            con.execute(backend.attach_statement(alias, read_only))
+            return
+        except duckdb.Error as exc:
+            text = str(exc)
+            racing = "Failed to initialize DuckLake" in text and ("already exists" in text or "duplicate key" in text)
+            if not racing or attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.1, 0.5) * attempt)
 
 
 def attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str, read_only: bool = True) -> None:
@@ -217,7 +234,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str, read_only: bo
         con.execute(f"ATTACH {_literal(str(path))} AS {alias}{' (READ_ONLY)' if read_only else ''}")
         return
     load_extensions(con, backend)
-    con.execute(backend.attach_statement(alias, read_only))
+    _attach_lake(con, backend, alias, read_only)
 
 
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
