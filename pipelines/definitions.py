@@ -55,9 +55,12 @@ validate_job = dg.define_asset_job(
 
 
 def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None,
-                     build_selection: dg.AssetSelection | None = None) -> dg.Definitions:
+                     build_selection: dg.AssetSelection | None = None,
+                     executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
     """The code location; the CLI adds its progress logger and, for an incremental build, the part of
-    ``build_monitor`` to run (pipelines/cli/plan.py); `dagster dev` uses the defaults."""
+    ``build_monitor`` to run (pipelines/cli/plan.py); `dagster dev` uses the defaults. ``executor``: the
+    in-process one unless given (a deployment on DuckLake + PostgreSQL may run steps in parallel processes:
+    docs/deployment.md)."""
     build = build_job if build_selection is None else dg.define_asset_job(
         build_job.name, selection=build_selection, description=build_job.description)
     return dg.Definitions(
@@ -69,7 +72,7 @@ def make_definitions(loggers: dict[str, dg.LoggerDefinition] | None = None,
         schedules=[monthly_cbs_refresh, annual_edition_schedule(edition_job)],
         sensors=[cbs_table_changes, build_after_cbs_refresh_sensor(build), report_failed_runs],
         resources=default_resources(),
-        executor=dg.in_process_executor,
+        executor=executor or dg.in_process_executor,
         loggers=loggers,
     )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 # Every step that writes the DuckDB warehouse runs in this pool. DuckDB allows one writing process per
 # file, so the pool limit must stay 1 for a file-based warehouse (set in dagster.yaml for deployments:
 # `concurrency: pools: granularity: op, default_limit: 1`); the default in-process executor runs steps
-# one at a time anyway. A shared warehouse server would lift this limit.
+# one at a time anyway. A DuckLake warehouse with its catalog in PostgreSQL takes several writers at once: for it
+# the limit is lifted (pipelines/core/warehouse_backends.py, docs/deployment.md).
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 # Asset groups shown in the Dagster UI, in data-flow order.

@@ -32,6 +32,7 @@ import dagster as dg
 import duckdb
 import yaml
 
+from pipelines.core.warehouse_backends import rollback_quietly
 from pipelines import policy
 from pipelines.core.errors import MonitorError, Problem
 from pipelines.descriptions import column_schema, table_description
@@ -125,11 +126,11 @@ def load_register(con: duckdb.DuckDBPyConnection, path: Path, contract) -> int:
         con.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', rows)
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise RegisterError(f"Register {rel}: a value does not fit its column", _cast_problems(con, rel, rows, columns)
                             or [Problem(" ".join(str(exc).split())[:200], file=rel)]) from exc
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
     return len(rows)
 

@@ -59,11 +59,27 @@ def build(
     live: bool = typer.Option(False, "--live", help="First capture the CBS table set afresh (`monitor fetch cbs`), then build."),
     force: bool = typer.Option(False, "--force", help="Rebuild and re-check everything, also what did not change."),
     wait: float = WAIT_OPTION,
+    warehouse: str = typer.Option(None, "--warehouse", metavar="BACKEND",
+                                  help="The working warehouse: 'duckdb' (the embedded file, default) or "
+                                  "'ducklake:<catalog>' (postgres:<connection string>, sqlite:<file> or a DuckDB "
+                                  "file); default $MONITOR_WAREHOUSE (docs/deployment.md)."),
 ) -> None:
     """Build the monitor from the shipped snapshots: warehouse, checks, report; release into the output directory.
     Only what changed since the last successful build is rebuilt (with what depends on it)."""
-    from pipelines.cli import incremental
+    import os
 
+    from pipelines.cli import incremental
+    from pipelines.core import warehouse_backends
+
+    if warehouse is not None:
+        os.environ[warehouse_backends.ENV] = warehouse  # read by every warehouse connection of this process
+    try:
+        backend = warehouse_backends.selected()
+    except warehouse_backends.BackendError as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    if backend.is_lake:
+        console.print(f"Warehouse: {backend.describe()}", highlight=False)
     p = paths()
     with exclusive_build("monitor build" + (" --live" if live else ""), wait):
         if live and not run_cbs_fetch(None):

@@ -141,13 +141,12 @@ def hasher_for(p: Paths) -> FileHasher:
     return FileHasher(p.work_dir / HASH_CACHE)
 
 
-def warehouse_stamp(p: Paths) -> list[int] | None:
-    """(size, mtime_ns) of the working warehouse: a write by any other command changes it."""
-    try:
-        st = p.warehouse.stat()
-    except FileNotFoundError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
+def warehouse_stamp(p: Paths) -> list | None:
+    """(size, mtime_ns) of the working warehouse, or a DuckLake's catalog and newest snapshot
+    (pipelines/core/warehouse_backends.py): a write by any other command, or another backend, changes it."""
+    from pipelines.core.warehouse_backends import stamp
+
+    return stamp(p.warehouse)
 
 
 def read_state(p: Paths) -> dict[str, Any] | None:

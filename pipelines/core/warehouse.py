@@ -17,15 +17,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.core import warehouse_backends as backends
 from pipelines.core.errors import Problem, PublishError
 
 
 @contextlib.contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    """The DuckDB file at ``path``; the working warehouse may be a DuckLake instead (MONITOR_WAREHOUSE: attached
+    and in use, pipelines/core/warehouse_backends.py)."""
+    con = backends.open_connection(Path(path), read_only=read_only)
     try:
         yield con
     finally:
@@ -47,7 +47,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame,
         added = sum(fill(con, name) for fill in append)
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        backends.rollback_quietly(con)
         raise
     finally:
         con.unregister("_incoming")
@@ -55,7 +55,8 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame,
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                                      "AND table_catalog = current_database()").fetchall()}
 
 
 def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -95,7 +96,7 @@ def export_database(work: Path, target: Path, tables: Sequence[str], views: dict
     partial.unlink(missing_ok=True)
     try:
         with connect(partial) as con:
-            con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
+            backends.attach(con, work, "work", read_only=True)
             for name in tables:
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM work."{name}"')
             con.execute("DETACH work")

@@ -20,7 +20,9 @@ def dagster_home(work_dir: Path) -> Path:
     home = Path(work_dir) / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    shipped = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    from pipelines.core.warehouse_backends import dagster_config
+
+    shipped = dagster_config(SHIPPED_CONFIG.read_text(encoding="utf-8"))  # the pool limit follows the warehouse backend
     if not config.exists() or config.read_text(encoding="utf-8") != shipped:
         write_text_atomic(config, shipped)
     return home

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.warehouse_backends import rollback_quietly
 from pipelines import __version__, policy
 from pipelines.core.errors import PublishError
 from pipelines.core.publish import check_edition, release_edition
@@ -204,7 +205,7 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
                                     [edition, cutoff])
                     con.execute("COMMIT")
                 except Exception:
-                    con.execute("ROLLBACK")
+                    rollback_quietly(con)
                     raise
                 counts = dict(con.execute(f"SELECT edition, count(*) FROM {EDITION_FIGURES} GROUP BY 1 ORDER BY 1").fetchall())
                 for i in range(len(editions)):

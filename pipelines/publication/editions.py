@@ -27,6 +27,7 @@ import duckdb
 
 from pipelines.core.errors import Problem, PublishError
 from pipelines.core.warehouse import connect
+from pipelines.core.warehouse_backends import attach
 
 EDITIONS_TABLE = "raw_monitor__editions"
 ORIGINS_TABLE = "raw_snapshots__origins"
@@ -118,7 +119,7 @@ def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_edition
             con.execute("SET threads = 1")  # one thread: rows land in the order the SELECT gives them
             for statement in macro_statements([m.name for m in discover_macros()]):
                 con.execute(statement)
-            con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
+            attach(con, work, "work", read_only=True)  # the working warehouse: a file or the lake
             raw = [r[0] for r in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'work' AND table_name LIKE 'raw\\_%' "
                 "ESCAPE '\\' ORDER BY 1").fetchall()]

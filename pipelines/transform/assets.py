@@ -6,6 +6,7 @@ import hashlib
 import dagster as dg
 
 from pipelines import policy
+from pipelines.core.warehouse_backends import create_macros, in_transaction
 from pipelines.descriptions import column_schema, table_description
 from pipelines.resources import WarehouseResource
 from pipelines.transform.sql_models import SqlModel, dependency_graph, discover, macro_statements
@@ -36,17 +37,13 @@ def _model_asset(model: SqlModel, deps: tuple[str, ...]) -> dg.AssetsDefinition:
     )
     def _materialize(warehouse: WarehouseResource) -> dg.MaterializeResult:
         kind = "VIEW" if model.materialized == "view" else "TABLE"
+        def write(con) -> None:
+            create_macros(con, macro_statements(model.macros))  # only a missing or changed one
+            drop_other_kind(con, model.name, kind)
+            con.execute(f'CREATE OR REPLACE {kind} "{model.name}" AS\n{model.sql}')
+
         with warehouse.connect() as con:
-            con.execute("BEGIN")
-            try:
-                for statement in macro_statements(model.macros):
-                    con.execute(statement)
-                drop_other_kind(con, model.name, kind)
-                con.execute(f'CREATE OR REPLACE {kind} "{model.name}" AS\n{model.sql}')
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+            in_transaction(con, lambda: write(con))  # one transaction; a DuckLake write conflict is tried again
             rows = con.execute(f'SELECT count(*) FROM "{model.name}"').fetchone()[0]
             columns = con.execute(f'SELECT column_name, column_type FROM (DESCRIBE "{model.name}")').fetchall()
         return dg.MaterializeResult(
