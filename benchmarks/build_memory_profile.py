@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# the checkout's own folders, always (other MONITOR_ settings, e.g. MONITOR_DUCKDB_MEMORY, are passed on)
+PATH_VARIABLES = ("MONITOR_OUTPUT_DIR", "MONITOR_WORK_DIR", "MONITOR_SNAPSHOT_DIR")
 
 
 def sample(pid: int, interval: float, out: list[tuple[float, int]], stop: threading.Event) -> None:
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     started = time.time()
     proc = subprocess.Popen([str(root / ".venv" / "bin" / "monitor"), "build", *args.build_args], cwd=root,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")})
+                            env={k: v for k, v in os.environ.items() if k not in PATH_VARIABLES})
     sampler = threading.Thread(target=sample, args=(proc.pid, args.interval, samples, stop), daemon=True)
     sampler.start()
     rc = proc.wait()

@@ -45,6 +45,13 @@ CBS_MAX_PAGES = 20_000
 # Compression: FSST is never chosen for these columns (short, few distinct values per row group: dictionary
 # wins), yet trying it cost ~8% of the load; the file is the same size without it.
 CBS_LOAD_MEMORY_LIMIT = "300MB"
+
+# DuckDB's memory limit for every connection to the working warehouse (pipelines/core/warehouse.py): loads, SQL
+# models, contract checks and the export. None: DuckDB's default (80% of RAM). MONITOR_DUCKDB_MEMORY sets one
+# (e.g. '4GB'); within it joins, sorts and aggregates spill to ``<warehouse>.tmp``. Not set by default yet: with a
+# 3M-observation CBS table, the checks of the mart__figures view (GROUP BY over the view's join) run out of memory
+# at 400 MB and at 1 GB, and at 400 MB the build's other steps slow down several times (benchmarks/RESULTS.md, B5).
+WAREHOUSE_MEMORY_LIMIT: str | None = None
 CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")
 
 # Dagster step retries of the network steps only (the live CBS refresh job, pipelines/operations/jobs.py): on top of

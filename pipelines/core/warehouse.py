@@ -25,11 +25,20 @@ from pipelines.core.errors import Problem, PublishError
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """The DuckDB file at ``path``; the working warehouse may be a DuckLake instead (MONITOR_WAREHOUSE: attached
     and in use, pipelines/core/warehouse_backends.py)."""
-    con = backends.open_connection(Path(path), read_only=read_only)
+    limit = memory_limit()
+    con = backends.open_connection(Path(path), read_only=read_only, config={"memory_limit": limit} if limit else None)
     try:
         yield con
     finally:
         con.close()
+
+
+def memory_limit() -> str | None:
+    """DuckDB's memory limit for warehouse connections: ``MONITOR_DUCKDB_MEMORY`` or the policy's (pipelines/policy.py);
+    None: DuckDB's default."""
+    from pipelines import policy
+
+    return os.environ.get("MONITOR_DUCKDB_MEMORY") or policy.WAREHOUSE_MEMORY_LIMIT
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pl.DataFrame,

@@ -189,17 +189,19 @@ def _s3_secret(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE SECRET monitor_lake_s3 (TYPE s3{', ' + body if body else ''})")
 
 
-def open_connection(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def open_connection(path: Path, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to ``path``: the file itself, or, when it is the working warehouse and DuckLake is selected,
-    an in-memory DuckDB with the lake attached as ``lake`` and in use (``warehouse.connect``)."""
+    an in-memory DuckDB with the lake attached as ``lake`` and in use (``warehouse.connect``). ``config``: DuckDB
+    settings of the connection (the policy's memory limit), the same on both backends."""
     backend = _lake_for(path)
     if backend is None:
         if not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     if not backend.data_path.startswith(("s3://", "gs://", "r2://", "http")) and not read_only:
         Path(backend.data_path).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(":memory:")
+    # in memory, DuckDB would spill to ./.tmp of whatever folder the step runs in: beside the warehouse instead
+    con = duckdb.connect(":memory:", config=(config or {}) | {"temp_directory": str(Path(path).with_suffix(".tmp"))})
     try:
         load_extensions(con, backend)
         _attach_lake(con, backend, LAKE, read_only)
