@@ -41,11 +41,12 @@ def sample(pid: int, interval: float, out: list[tuple[float, int]], stop: thread
         stop.wait(interval)
 
 
-def step_times(root: Path, run_id: str | None) -> tuple[str, list[tuple[str, float, float]]]:
+def step_times(root: Path) -> tuple[str, list[tuple[str, float, float]]]:
+    """The newest run of the checkout's Dagster home (the build just made) and its steps' start and end times."""
     code = f"""
 import json, dagster as dg
 inst = dg.DagsterInstance.from_config({str(root / '.monitor' / 'dagster_home')!r})
-runs = inst.get_runs(limit=1) if {run_id!r} is None else [inst.get_run_by_id({run_id!r})]
+runs = inst.get_runs(limit=1)
 stats = inst.get_run_step_stats(runs[0].run_id)
 print(json.dumps([runs[0].run_id, [[s.step_key, s.start_time, s.end_time] for s in stats if s.start_time and s.end_time]]))
 """
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not samples:
         print("no samples", file=sys.stderr)
         return 1
-    run_id, steps = step_times(root, None)
+    run_id, steps = step_times(root)
     rows = []
     for key, start, end in steps:
         inside = [rss for t, rss in samples if start <= t <= end]
