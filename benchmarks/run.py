@@ -203,9 +203,12 @@ def _drop_capture(clone: Clone) -> None:
 def register_synthetic_table(clone: Clone) -> None:
     """Registers the synthetic table's measures in the clone's indicator register (never in the repository's):
     without them the build is blocked, correctly, by the rule that every indicator in the data is registered."""
+    from pipelines.registers import read_records
+
     register = clone.root / "data_contracts" / "registers" / "indicators.yaml"
+    held = {r.get("indicator_id") for r in read_records(register)}
     text = register.read_text(encoding="utf-8")
-    new = [r for r in register_records(table_shaped_like_85477ned(table_id=TABLE)) if r["indicator_id"] not in text]
+    new = [r for r in register_records(table_shaped_like_85477ned(table_id=TABLE)) if r["indicator_id"] not in held]
     if new:
         register.write_text(text.rstrip("\n") + "\n" + "".join(f"  - {json.dumps(r)}\n" for r in new), encoding="utf-8")
 

@@ -29,6 +29,7 @@ def test_the_report_text_change_is_one_word_of_prose(tmp_path):
 
 def test_the_synthetic_table_is_registered_in_the_clone_only(tmp_path):
     from pipelines.registers import read_records
+    from pipelines.sources.cbs.lookups import generated_indicator_id
     from tests.fakes.cbs_odata import table_shaped_like_85477ned
 
     shutil.copytree(REPO / "data_contracts", tmp_path / "data_contracts")
@@ -40,7 +41,7 @@ def test_the_synthetic_table_is_registered_in_the_clone_only(tmp_path):
     added = records[len(shipped):]
     assert records[:len(shipped)] == shipped
     measures = [m.key for m in table_shaped_like_85477ned(table_id=run.TABLE).measures]
-    assert [r["indicator_id"] for r in added] == [f"cbs_{run.TABLE.lower()}_{m.lower()}" for m in measures]
+    assert [r["indicator_id"] for r in added] == [generated_indicator_id(run.TABLE, m) for m in measures]
     known_fields = set().union(*(r.keys() for r in shipped))
     assert all(set(r) <= known_fields and r["label_nl"] and r["label_en"] and r["definition"] for r in added)
     assert "cbs_99477ned" not in (REPO / "data_contracts" / "registers" / "indicators.yaml").read_text(encoding="utf-8")

@@ -161,11 +161,11 @@ def register_records(table: FakeTable) -> list[dict]:
     """Indicator register records (data_contracts/registers/indicators.yaml) for the measures of a synthetic
     table, so a build that holds it passes the rule that every indicator in the data is registered. For a
     throwaway clone only (the benchmark's): a synthetic table is never part of the shipped monitor."""
-    import re
+    from pipelines.sources.cbs.lookups import generated_indicator_id
 
     records = []
     for m in table.measures:
-        indicator = f"cbs_{table.table_id}_".lower() + re.sub(r"[^a-z0-9_]+", "_", m.key.lower())
+        indicator = generated_indicator_id(table.table_id, m.key)
         records.append({"indicator_id": indicator, "concept_id": indicator,
                         "label_nl": f"{m.title} (synthetische tabel {table.table_id})",
                         "label_en": f"{m.title} (synthetic table {table.table_id})",

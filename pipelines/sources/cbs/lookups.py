@@ -12,6 +12,7 @@ joins the attributes back in DuckDB.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -33,6 +34,12 @@ COMBO_SCHEMA = {COMBO: pl.Int32, "measure": pl.String, "indicator_id": pl.String
                 "decimals": pl.Int32}
 
 Map = tuple[MeasureMap, str, dict[str, str]]  # a tables.yaml measure entry, its measure key, its where-keys
+
+
+def generated_indicator_id(table_id: str, measure: str) -> str:
+    """The indicator id of a CBS measure that tables.yaml maps to no registered id: ``cbs_<table>_<measure>``,
+    lower case, every run of other characters than a-z, 0-9 and _ as one ``_`` (its register record must use it)."""
+    return f"cbs_{table_id}_".lower() + re.sub(r"[^a-z0-9_]+", "_", measure.lower())
 
 
 @dataclass
@@ -115,7 +122,9 @@ class Lookups:
                                 schema={"measure": pl.String, "measure_label": pl.String, "unit": pl.String, "decimals": pl.Int32})
         combos = combos.join(measures, on="measure", how="left")
         indicator_of = {i: m.indicator_id for i, (m, _, _) in enumerate(maps)}
-        generated = pl.lit(f"cbs_{meta.table_id}_".lower()) + pl.col("measure").str.to_lowercase().str.replace_all(r"[^a-z0-9_]+", "_")
+        generated = pl.col("measure").replace_strict(
+            {m: generated_indicator_id(meta.table_id, m) for m in combos["measure"].unique() if m is not None},
+            default=None, return_dtype=pl.String)
         indicator = pl.col("map_idx").replace_strict(indicator_of, default=None, return_dtype=pl.String)
         return combos.with_columns(pl.coalesce(indicator, generated).alias("indicator_id")).select(
             [pl.col(name).cast(dtype) for name, dtype in schema.items()])
