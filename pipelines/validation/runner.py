@@ -25,6 +25,7 @@ from pipelines.validation import gx_duckdb
 from pipelines.validation.contracts import Rule, TableContract
 from pipelines.validation.expectations import SAMPLE_ROWS, UNEXPECTED_ROWS, expectation, suite_name, trace_columns
 from pipelines.validation.sql_checks import q
+from pipelines.validation.view_copy import stored_copy
 
 
 @dataclass
@@ -122,7 +123,13 @@ def row_text(row: dict[str, Any]) -> str:
 
 
 def validate_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> TableReport:
-    """Run ``contract`` on its table (or view) in the warehouse ``con``: one GX suite, run where the data is."""
+    """Run ``contract`` on its table (or view: on a stored copy of it, view_copy.py) in the warehouse ``con``: one
+    GX suite, run where the data is."""
+    with stored_copy(con, contract.table):
+        return _validate(con, contract)
+
+
+def _validate(con: duckdb.DuckDBPyConnection, contract: TableContract) -> TableReport:
     table = contract.table
     columns = [row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {q(table)})").fetchall()]
     rows = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]

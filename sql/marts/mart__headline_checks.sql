@@ -32,6 +32,9 @@ figures AS (
     FROM mart__figures f
     LEFT JOIN raw_monitor__indicators i ON i.indicator_id = f.indicator_id
     WHERE f.confidence IN ('primary', 'secondary') AND (f.value IS NOT NULL OR f.value_lower IS NOT NULL)
+      -- only the concepts a headline figure is compared with (every use below joins on it): the other figures of
+      -- mart__figures, which holds every observation, are never read, so the CTE stays small at any table size
+      AND f.concept_id IN (SELECT key_concept_id FROM headline)
     UNION ALL
     SELECT
         'vacatures_per_100_werklozen', '', t.period_code, 'quarter', t.period_start,
@@ -94,7 +97,8 @@ latest AS (
                                   ORDER BY f.period_start DESC, f.confidence = 'secondary', f.recomputed,
                                            f.vintage DESC NULLS LAST, f.snapshot_id) AS n
         FROM headline h
-        JOIN (SELECT DISTINCT indicator_id, breakdown, period_code, period_type, period_start FROM mart__figures) k
+        JOIN (SELECT DISTINCT indicator_id, breakdown, period_code, period_type, period_start FROM mart__figures
+              WHERE indicator_id IN (SELECT key_indicator_id FROM headline)) k
           ON k.indicator_id = h.key_indicator_id AND k.breakdown = h.key_breakdown AND k.period_code = h.key_period_code
         JOIN figures f ON f.concept_id = h.key_concept_id AND f.breakdown = h.key_breakdown
         WHERE f.period_type = k.period_type AND f.period_start > k.period_start
