@@ -47,11 +47,13 @@ CBS_MAX_PAGES = 20_000
 CBS_LOAD_MEMORY_LIMIT = "300MB"
 
 # DuckDB's memory limit for every connection to the working warehouse (pipelines/core/warehouse.py): loads, SQL
-# models, contract checks and the export. None: DuckDB's default (80% of RAM). MONITOR_DUCKDB_MEMORY sets one
-# (e.g. '4GB'); within it joins, sorts and aggregates spill to ``<warehouse>.tmp``. Not set by default yet: with a
-# 3M-observation CBS table, the checks of the mart__figures view (GROUP BY over the view's join) run out of memory
-# at 400 MB and at 1 GB, and at 400 MB the build's other steps slow down several times (benchmarks/RESULTS.md, B5).
-WAREHOUSE_MEMORY_LIMIT: str | None = None
+# models, contract checks, the edition warehouses and the export. Within it joins, sorts and aggregates spill to
+# ``<warehouse>.tmp``, so a build's memory does not grow with its tables (benchmarks/RESULTS.md, B5: with a
+# 3.1M-observation CBS table the build peaks at ~1 GB with this limit; the process's own Python, Dagster and GX take
+# ~550 MB of that). MONITOR_DUCKDB_MEMORY overrides it (e.g. '2GB'), None is DuckDB's default (80% of RAM).
+# Measured headroom: at 300 MB the stored copy of the mart__figures view (its join to the current-figure keys) ran
+# out of memory with 3.1M observations; a step that does names this setting in its error (cli/runner.py).
+WAREHOUSE_MEMORY_LIMIT: str | None = "400MB"
 CBS_LOAD_SKIP_COMPRESSION = ("fsst", "dict_fsst")
 
 # Dagster step retries of the network steps only (the live CBS refresh job, pipelines/operations/jobs.py): on top of

@@ -83,7 +83,21 @@ def error_message(error: Any) -> str:
         messages.append(error.message.strip())
         error = error.cause
     user = [m for m in messages if not m.startswith("dagster._core.errors")]
-    return (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
+    message = (user[-1] if user else messages[-1]).split("\n\nStack Trace:")[0]
+    if "Out of Memory Error" in message:
+        message = message.split("\n\nPossible solutions:")[0] + "\n" + out_of_memory_action()
+    return message
+
+
+def out_of_memory_action() -> str:
+    """What to do when DuckDB ran out of the warehouse's memory limit (pipelines/policy.py)."""
+    from pipelines.core.warehouse import memory_limit
+
+    limit = memory_limit()
+    return (f"What to do: DuckDB reached the warehouse's memory limit ({limit or 'DuckDB default'}; "
+            "MONITOR_DUCKDB_MEMORY, default in pipelines/policy.py WAREHOUSE_MEMORY_LIMIT). Joins, sorts and aggregates "
+            "spill to disk within it, but a step on a very large table can need more: build again with a higher "
+            "limit, e.g. MONITOR_DUCKDB_MEMORY=2GB monitor build, and report the step and table size in an issue.")
 
 
 def run_job(job_name: str, progress: ProgressCallback | None = None, resources: dict | None = None,

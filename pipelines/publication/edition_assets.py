@@ -164,15 +164,19 @@ EDITION_FIGURE_COLUMNS = ["concept_id", "indicator_id", "breakdown", "period_cod
                           "value", "unit", "vintage", "vintage_precision", "snapshot_id", "source_row"]
 
 
+EDITION_SOURCE = "mart__figures_current"  # the model each edition's figures are read from
+
+
 def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefinition]) -> dg.AssetsDefinition:
     """``mart__edition_figures``: the current figures of every edition of the register, each as known on its
-    cut-off (the SQL models re-run per edition, pipelines/publication/editions.py). It depends on every raw table
-    and every SQL model except those that read it (the comparison of editions)."""
+    cut-off (the SQL models that make mart__figures_current re-run per edition, pipelines/publication/editions.py).
+    It depends on every raw table and on those models, so a change to another model does not rebuild it."""
     from pipelines.descriptions import table_description
-    from pipelines.publication.editions import EDITION_FIGURES
+    from pipelines.publication.editions import EDITION_FIGURES, with_inputs
+    from pipelines.transform.sql_models import discover
 
-    deps = [*raw_tables, *(key.to_user_string() for a in sql_assets for key in a.keys
-                           if EDITION_FIGURES not in {d.to_user_string() for d in a.dependency_keys})]
+    built = with_inputs([EDITION_SOURCE], {m.name: m for m in discover()})
+    deps = [*raw_tables, *(key.to_user_string() for a in sql_assets for key in a.keys if key.to_user_string() in built)]
 
     @dg.asset(
         name=EDITION_FIGURES,
@@ -190,7 +194,8 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
         scratch.mkdir(parents=True)
         try:
             for edition, cutoff in editions:
-                build_edition_warehouse(warehouse.file, scratch / f"{edition}.duckdb", cutoff, with_editions=False)
+                build_edition_warehouse(warehouse.file, scratch / f"{edition}.duckdb", cutoff, with_editions=False,
+                                        only=[EDITION_SOURCE])
             columns = ", ".join(EDITION_FIGURE_COLUMNS)
             with warehouse.connect() as con:
                 for i, (edition, _) in enumerate(editions):
@@ -198,10 +203,10 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
                 con.execute("BEGIN")
                 try:
                     con.execute(f"CREATE OR REPLACE TABLE {EDITION_FIGURES} AS SELECT CAST(NULL AS VARCHAR) AS edition, "
-                                f"CAST(NULL AS DATE) AS cutoff, {columns} FROM mart__figures_current WHERE false")
+                                f"CAST(NULL AS DATE) AS cutoff, {columns} FROM {EDITION_SOURCE} WHERE false")
                     for i, (edition, cutoff) in enumerate(editions):
                         con.execute(f"INSERT INTO {EDITION_FIGURES} SELECT ?, ?, {columns} FROM "
-                                    f"edition_{i}.mart__figures_current ORDER BY concept_id, breakdown, period_code",
+                                    f"edition_{i}.{EDITION_SOURCE} ORDER BY concept_id, breakdown, period_code",
                                     [edition, cutoff])
                     con.execute("COMMIT")
                 except Exception:

@@ -19,6 +19,7 @@ Everything an edition's files carry is derived from the data and the commit, nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -100,13 +101,27 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "ORDER BY column_index", [table]).fetchall()]
 
 
-def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_editions: bool = True) -> dict[str, int]:
+def with_inputs(names: Sequence[str], models: dict) -> set[str]:
+    """``names`` and every SQL model they read, directly or through other models."""
+    wanted, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in models and name not in wanted:
+            wanted.add(name)
+            todo += models[name].references
+    return wanted
+
+
+def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_editions: bool = True,
+                            only: Sequence[str] = ()) -> dict[str, int]:
     """Write ``target`` (a fresh DuckDB file): the raw tables of ``work`` as known on ``cutoff`` and every SQL
     model built on them. Returns rows kept per raw observation table. The file is written under a temporary
     name and renamed, so a failure leaves nothing half-written.
 
     ``with_editions``: also copy ``mart__edition_figures`` (the editions up to this cut-off) so that the models
-    comparing editions are built; without it (or without that table in ``work``) they are left out."""
+    comparing editions are built; without it (or without that table in ``work``) they are left out.
+
+    ``only``: build just these SQL models and the models they read (default: every model)."""
     from pipelines.transform.sql_models import build_order, discover, discover_macros, macro_statements
 
     target = Path(target)
@@ -146,6 +161,8 @@ def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_edition
                             "WHERE cutoff <= $cutoff ORDER BY ALL", {"cutoff": cutoff})
             con.execute("DETACH work")
             models = {m.name: m for m in discover()}
+            if only:
+                models = {n: models[n] for n in with_inputs(only, models)}
             present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
             for name in [n for n in build_order({m.name: m.references for m in models.values()}) if n in models]:
                 model = models[name]
