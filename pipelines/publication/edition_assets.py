@@ -16,11 +16,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.core.warehouse_backends import rollback_quietly
 from pipelines import __version__, policy
 from pipelines.core.errors import PublishError
 from pipelines.core.publish import check_edition, release_edition
 from pipelines.core.warehouse import connect
+from pipelines.core.warehouse_backends import rollback_quietly
 from pipelines.publication.assets import CHART_DATA_DIR, DATABASE, REPORT, export_published_database, source_commit
 from pipelines.publication.assets import EDITIONS as RENDERED  # the four rendered files (Dutch, English)
 from pipelines.publication.editions import (EDITIONS_TABLE, build_edition_warehouse, edition_in_warehouse,
@@ -200,17 +200,23 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
             with warehouse.connect() as con:
                 for i, (edition, _) in enumerate(editions):
                     con.execute(f"ATTACH '{scratch / f'{edition}.duckdb'}' AS edition_{i} (READ_ONLY)")
-                con.execute("BEGIN")
+                # Filled under another name, one edition per statement, then swapped in in one transaction: inserts
+                # inside one transaction (or one CREATE ... AS ... ORDER BY) held every row in memory until the commit
+                # and ran out of the memory limit at 3M figures; committed inserts are written as they go.
+                staged = f"{EDITION_FIGURES}__staged"
                 try:
-                    con.execute(f"CREATE OR REPLACE TABLE {EDITION_FIGURES} AS SELECT CAST(NULL AS VARCHAR) AS edition, "
+                    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT CAST(NULL AS VARCHAR) AS edition, "
                                 f"CAST(NULL AS DATE) AS cutoff, {columns} FROM {EDITION_SOURCE} WHERE false")
                     for i, (edition, cutoff) in enumerate(editions):
-                        con.execute(f"INSERT INTO {EDITION_FIGURES} SELECT ?, ?, {columns} FROM "
-                                    f"edition_{i}.{EDITION_SOURCE} ORDER BY concept_id, breakdown, period_code",
-                                    [edition, cutoff])
+                        con.execute(f"INSERT INTO {staged} SELECT ?, ?, {columns} FROM edition_{i}.{EDITION_SOURCE} "
+                                    "ORDER BY concept_id, breakdown, period_code", [edition, cutoff])
+                    con.execute("BEGIN")
+                    con.execute(f"DROP TABLE IF EXISTS {EDITION_FIGURES}")
+                    con.execute(f"ALTER TABLE {staged} RENAME TO {EDITION_FIGURES}")
                     con.execute("COMMIT")
                 except Exception:
                     rollback_quietly(con)
+                    con.execute(f"DROP TABLE IF EXISTS {staged}")
                     raise
                 counts = dict(con.execute(f"SELECT edition, count(*) FROM {EDITION_FIGURES} GROUP BY 1 ORDER BY 1").fetchall())
                 for i in range(len(editions)):
