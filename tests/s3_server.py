@@ -1,5 +1,5 @@
 """A throwaway S3-compatible server for tests: moto's S3 server (``moto[server]``, a dev dependency) in a process of
-its own on a free port of 127.0.0.1, plain HTTP, state in memory, stopped after the session. Requests must be
+its own on a free port of 127.0.0.1, plain HTTP, stopped at the end of the session (nothing kept). Requests must be
 signed: the server starts with moto's IAM authentication on (``INITIAL_NO_AUTH_ACTION_COUNT``: the first five
 requests, which create an IAM user, its access key, its policy and a role it may assume, go unchecked), so a wrong
 key or secret is refused (``InvalidAccessKeyId`` / ``SignatureDoesNotMatch``, HTTP 403) as a real S3 would refuse

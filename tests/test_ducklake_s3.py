@@ -19,6 +19,7 @@ import pytest
 
 from pipelines.core import warehouse, warehouse_backends as backends
 from pipelines.core.warehouse_backends import Backend
+from pipelines.settings import paths
 from tests.conftest import MONITOR, make_dirs
 from tests.pg_server import pg_server  # noqa: F401  (the fixture)
 from tests.s3_server import s3_server  # noqa: F401  (the fixture)
@@ -94,10 +95,7 @@ def test_an_object_store_data_path_makes_no_local_folder(tmp_path, monkeypatch):
         monkeypatch.setenv(backends.DATA_PATH_ENV, data)
         assert backends.selected().data_is_remote
         with aws({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}):
-            from pipelines.settings import paths
-
-            warehouse_path = paths().warehouse
-            backends.open_connection(warehouse_path).close()  # ATTACH does not reach the store
+            backends.open_connection(paths().warehouse).close()  # ATTACH does not reach the store
     assert (tmp_path / "catalog2.ducklake").exists()
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(":")]  # 's3a:', 'gs:': a URL taken for a folder
 
