@@ -3,14 +3,18 @@
     .venv/bin/python benchmarks/ducklake_build.py                 # builds once per backend, loads 3 times
     .venv/bin/python benchmarks/ducklake_build.py --builds 0      # only the loads
     .venv/bin/python benchmarks/ducklake_build.py --rows 4000000
+    .venv/bin/python benchmarks/ducklake_build.py --loads 0 --only S3,embedded   # some builds, no loads
 
 1. `monitor build` from the shipped snapshots, cold (fresh work and output folders), in this checkout's .venv, on
    (a) the embedded file, (b) DuckLake with a DuckDB-file catalog, (c) DuckLake with its catalog in a throwaway
-   PostgreSQL (tests/pg_server.py), data in a local folder.
+   PostgreSQL (tests/pg_server.py), data in a local folder, (d) the same with the data in an object store: a bucket
+   on moto's S3 server (tests/s3_server.py; `moto[server]` from the dev group) on 127.0.0.1. moto is a Python
+   process serving the S3 API on the same 2 cores: (d) measures the object-store code path (httpfs, signed HTTP
+   requests), not the speed of a real object store, whose latency is higher.
 2. Two raw tables of ``--rows`` observation-like rows each (``replace_table`` with a streamed INSERT, as a CBS load
    does), loaded one after the other and by two processes at the same time: on the embedded file the second
    process cannot open the file while the first writes it (DuckDB's lock), so only the sequential time exists; on
-   DuckLake + PostgreSQL the two run at once.
+   DuckLake + PostgreSQL the two run at once, with the data in a local folder and on moto's S3.
 
 Prints a Markdown table (paste into RESULTS.md) with the machine, the load average before and after.
 """
@@ -87,24 +91,44 @@ def loads(env: dict, work: Path, rows: int, parallel: bool) -> float:
 
 def main() -> None:
     from tests.pg_server import start_server
+    from tests.s3_server import start_server as start_s3
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--builds", type=int, default=1)
     parser.add_argument("--loads", type=int, default=3)
     parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--only", default="", help="comma-separated parts of the variant names to run (default all)")
     args = parser.parse_args()
-    base = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_") and k != "DAGSTER_HOME"}
+    wanted = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+    chosen = lambda name: not wanted or any(w in name.lower() for w in wanted)  # noqa: E731
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("MONITOR_", "AWS_")) and k != "DAGSTER_HOME"}
     tmp = Path(tempfile.mkdtemp(prefix="bench-ducklake-"))
     pg_root = Path(tempfile.mkdtemp(prefix="bench-pg-"))
     server = start_server(pg_root)
+    try:
+        s3 = start_s3(tmp / "moto.log")
+        s3.create_bucket("bench-lake")
+    except BaseException:
+        server.stop()
+        raise
+    load_before = loadavg()
+
+    def on_s3(catalog_db: str) -> dict:
+        return s3.env() | {"MONITOR_WAREHOUSE": "ducklake:postgres:" + server.createdb(catalog_db),
+                           "MONITOR_WAREHOUSE_DATA_PATH": f"s3://bench-lake/{catalog_db}/"}
+
     rows: list[tuple[str, str]] = []
     try:
         print(f"cores {os.cpu_count()}, load {loadavg()}", file=sys.stderr)
         backends = {"embedded file": lambda root: {},
                     "DuckLake, DuckDB-file catalog": lambda root: {"MONITOR_WAREHOUSE": f"ducklake:{root}/catalog.ducklake"},
                     "DuckLake, PostgreSQL catalog": lambda root: {
-                        "MONITOR_WAREHOUSE": "ducklake:postgres:" + server.createdb(f"b{time.time_ns()}")}}
+                        "MONITOR_WAREHOUSE": "ducklake:postgres:" + server.createdb(f"b{time.time_ns()}")},
+                    "DuckLake, PostgreSQL catalog, data on moto S3": lambda root: on_s3(f"b{time.time_ns()}")}
         for name, extra in backends.items():
+            if not chosen(name):
+                continue
             times = []
             for i in range(args.builds):
                 root = tmp / f"build-{len(rows)}-{i}"
@@ -113,26 +137,32 @@ def main() -> None:
             if times:
                 rows.append((f"cold `monitor build`, {name}", " / ".join(f"{t:.0f} s" for t in times)))
                 print(rows[-1], file=sys.stderr)
-        for name, parallel_ok in (("embedded file", False), ("DuckLake, PostgreSQL catalog", True)):
-            for parallel in ((False, True) if parallel_ok else (False,)):
+        load_variants = {"embedded file": None,
+                         "DuckLake, PostgreSQL catalog": lambda: {
+                             "MONITOR_WAREHOUSE": "ducklake:postgres:" + server.createdb(f"l{time.time_ns()}")},
+                         "DuckLake, PostgreSQL catalog, data on moto S3": lambda: on_s3(f"l{time.time_ns()}")}
+        for name, lake_env in load_variants.items():
+            if not chosen(name) or args.loads < 1:
+                continue
+            for parallel in ((False, True) if lake_env else (False,)):
                 times = []
                 for i in range(args.loads):
-                    work = tmp / f"loads-{name[:4]}-{parallel}-{i}"
-                    env = base | ({"MONITOR_WAREHOUSE": "ducklake:postgres:" + server.createdb(f"l{time.time_ns()}")}
-                                  if parallel_ok else {})
+                    work = tmp / f"loads-{len(rows)}-{parallel}-{i}"
+                    env = base | (lake_env() if lake_env else {})
                     times.append(loads(env, work, args.rows, parallel))
                 how = "at once (2 processes)" if parallel else "one after the other"
                 rows.append((f"2 x {args.rows:,} rows, {name}, {how}",
                              f"median {statistics.median(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)})"))
                 print(rows[-1], file=sys.stderr)
     finally:
+        s3.stop()
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(pg_root, ignore_errors=True)
     import duckdb
 
-    print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, DuckDB {duckdb.__version__}, load average after "
-          f"{loadavg()}\n\n| measure | result |\n|---|---|")
+    print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, DuckDB {duckdb.__version__}, load average before "
+          f"{load_before}, after {loadavg()}\n\n| measure | result |\n|---|---|")
     for measure, result in rows:
         print(f"| {measure} | {result} |")
 

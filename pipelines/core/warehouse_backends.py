@@ -8,8 +8,9 @@
   ``postgres:dbname=monitor host=127.0.0.1 port=5432 user=...`` (PostgreSQL: several writing processes at once),
   ``sqlite:<file>`` (SQLite) or ``<file>`` (a DuckDB file, e.g. ``.monitor/catalog.ducklake``), with the table data
   as Parquet files under ``MONITOR_WAREHOUSE_DATA_PATH`` (default ``$MONITOR_WORK_DIR/lake/``; an ``s3://`` path
-  uses the S3 settings of ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION`` and, for an
-  S3-compatible server, ``AWS_ENDPOINT_URL``).
+  uses the S3 settings of ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_REGION``
+  and, for an S3-compatible server, ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``: ``_s3_secret``; tested against
+  moto's S3 server, tests/test_ducklake_s3.py).
 
 With DuckLake selected, the lake stands in for the working warehouse file: a connection to
 ``paths().warehouse`` (what ``WarehouseResource`` and every asset open) is an in-memory DuckDB with the lake
@@ -52,6 +53,9 @@ LAKE = "lake"  # the name the lake is attached under in a warehouse connection
 _WHEELS = {"ducklake": "duckdb_extension_ducklake", "postgres_scanner": "duckdb_extension_postgres_scanner",
            "sqlite_scanner": "duckdb_extension_sqlite_scanner", "httpfs": "duckdb_extension_httpfs"}
 _CATALOG_EXTENSION = {"postgres": "postgres_scanner", "sqlite": "sqlite_scanner", "duckdb": None}
+# data paths that httpfs serves; the S3 secret (_s3_secret) is scoped to the first three. Only s3:// is tested
+# (against moto's S3 server, tests/test_ducklake_s3.py)
+_REMOTE = ("s3://", "s3a://", "s3n://", "gcs://", "gs://", "r2://", "http://", "https://")
 
 
 class BackendError(ValueError):
@@ -99,9 +103,14 @@ class Backend:
         names = ["ducklake"]
         if _CATALOG_EXTENSION[self.catalog_kind]:
             names.append(_CATALOG_EXTENSION[self.catalog_kind])
-        if self.data_path.startswith(("s3://", "s3a://", "gcs://", "gs://", "r2://", "http://", "https://")):
+        if self.data_is_remote:
             names.append("httpfs")
         return names
+
+    @property
+    def data_is_remote(self) -> bool:
+        """The data path is a URL that httpfs serves (object store or HTTP), not a local folder."""
+        return self.is_lake and self.data_path.startswith(_REMOTE)
 
     def attach_statement(self, alias: str, read_only: bool) -> str:
         options = [f"DATA_PATH {_literal(self.data_path)}"] if self.data_path and not read_only else []
@@ -177,11 +186,20 @@ def load_extensions(con: duckdb.DuckDBPyConnection, backend: Backend) -> None:
 
 
 def _s3_secret(con: duckdb.DuckDBPyConnection) -> None:
-    """An S3 secret from the usual AWS variables (an S3-compatible server: AWS_ENDPOINT_URL, path-style URLs)."""
+    """An S3 secret from the usual AWS variables: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AWS_SESSION_TOKEN`` (temporary credentials: an assumed role), ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``) and,
+    for an S3-compatible server, ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL`` (as the AWS CLI reads them):
+    DuckDB takes the endpoint without its scheme, path-style URLs, and SSL only for an https:// endpoint.
+    No credential chain (instance profile, ~/.aws files, SSO): that needs DuckDB's aws extension, not shipped here.
+    Tested against moto's S3 server (tests/test_ducklake_s3.py), not against AWS or MinIO."""
     settings = {"KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"), "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+                "SESSION_TOKEN": os.environ.get("AWS_SESSION_TOKEN"),
                 "REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")}
-    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = (os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "").strip()
     if endpoint:
+        if not re.match(r"^https?://.", endpoint):  # the scheme decides USE_SSL: no guessing
+            raise BackendError(f"S3 endpoint {endpoint!r} (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL): expected a URL "
+                               "that starts with http:// or https://")
         settings["ENDPOINT"] = re.sub(r"^https?://", "", endpoint).rstrip("/")
         settings["URL_STYLE"] = "path"
         settings["USE_SSL"] = "true" if endpoint.startswith("https://") else "false"
@@ -198,7 +216,7 @@ def open_connection(path: Path, read_only: bool = False, config: dict | None = N
         if not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(path), read_only=read_only, config=config or {})
-    if not backend.data_path.startswith(("s3://", "gs://", "r2://", "http")) and not read_only:
+    if not backend.data_is_remote and not read_only:
         Path(backend.data_path).mkdir(parents=True, exist_ok=True)
     # in memory, DuckDB would spill to ./.tmp of whatever folder the step runs in: beside the warehouse instead
     con = duckdb.connect(":memory:", config=(config or {}) | {"temp_directory": str(Path(path).with_suffix(".tmp"))})
