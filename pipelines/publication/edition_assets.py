@@ -207,9 +207,13 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
                 try:
                     con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT CAST(NULL AS VARCHAR) AS edition, "
                                 f"CAST(NULL AS DATE) AS cutoff, {columns} FROM {EDITION_SOURCE} WHERE false")
+                    # one thread for the sorted inserts: a sort's memory grows with its threads, and with two the sort
+                    # of 3.1M figures failed within 400 MB in one build of three (benchmarks/RESULTS.md, B5)
+                    con.execute("SET threads = 1")
                     for i, (edition, cutoff) in enumerate(editions):
                         con.execute(f"INSERT INTO {staged} SELECT ?, ?, {columns} FROM edition_{i}.{EDITION_SOURCE} "
                                     "ORDER BY concept_id, breakdown, period_code", [edition, cutoff])
+                    con.execute("RESET threads")
                     con.execute("BEGIN")
                     con.execute(f"DROP TABLE IF EXISTS {EDITION_FIGURES}")
                     con.execute(f"ALTER TABLE {staged} RENAME TO {EDITION_FIGURES}")
