@@ -165,6 +165,7 @@ EDITION_FIGURE_COLUMNS = ["concept_id", "indicator_id", "breakdown", "period_cod
 
 
 EDITION_SOURCE = "mart__figures_current"  # the model each edition's figures are read from
+STORED_SOURCE = "edition_figures_stored"  # its rows stored in the scratch edition warehouse
 
 
 def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefinition]) -> dg.AssetsDefinition:
@@ -193,10 +194,14 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         try:
+            columns = ", ".join(EDITION_FIGURE_COLUMNS)
             for edition, cutoff in editions:
                 build_edition_warehouse(warehouse.file, scratch / f"{edition}.duckdb", cutoff, with_editions=False,
                                         only=[EDITION_SOURCE])
-            columns = ", ".join(EDITION_FIGURE_COLUMNS)
+                # the view's figures stored first, so the sort below reads a table: a sort and the view's join in one
+                # statement did not fit in the memory limit together with 3.1M figures (benchmarks/RESULTS.md, B5)
+                with connect(scratch / f"{edition}.duckdb") as con:
+                    con.execute(f"CREATE TABLE {STORED_SOURCE} AS SELECT {columns} FROM {EDITION_SOURCE}")
             with warehouse.connect() as con:
                 for i, (edition, _) in enumerate(editions):
                     con.execute(f"ATTACH '{scratch / f'{edition}.duckdb'}' AS edition_{i} (READ_ONLY)")
@@ -207,13 +212,9 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
                 try:
                     con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT CAST(NULL AS VARCHAR) AS edition, "
                                 f"CAST(NULL AS DATE) AS cutoff, {columns} FROM {EDITION_SOURCE} WHERE false")
-                    # one thread for the sorted inserts: a sort's memory grows with its threads, and with two the sort
-                    # of 3.1M figures failed within 400 MB in one build of three (benchmarks/RESULTS.md, B5)
-                    con.execute("SET threads = 1")
                     for i, (edition, cutoff) in enumerate(editions):
-                        con.execute(f"INSERT INTO {staged} SELECT ?, ?, {columns} FROM edition_{i}.{EDITION_SOURCE} "
+                        con.execute(f"INSERT INTO {staged} SELECT ?, ?, {columns} FROM edition_{i}.{STORED_SOURCE} "
                                     "ORDER BY concept_id, breakdown, period_code", [edition, cutoff])
-                    con.execute("RESET threads")
                     con.execute("BEGIN")
                     con.execute(f"DROP TABLE IF EXISTS {EDITION_FIGURES}")
                     con.execute(f"ALTER TABLE {staged} RENAME TO {EDITION_FIGURES}")
