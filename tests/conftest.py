@@ -7,8 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -72,10 +75,32 @@ def require_tool(*names: str, install: str) -> str:
         found = shutil.which(name)
         if found:
             return found
-    reason = f"{names[0]} is not installed ({install})"
+    skip_or_fail(f"{names[0]} is not installed ({install})")
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """The calling test skips with ``reason`` on a developer's machine and fails under CI, which must run it."""
     if in_ci():
         pytest.fail(f"{reason}: CI must run this test, not skip it", pytrace=False)
     pytest.skip(reason)
+
+
+def throwaway_server(prefix: str, start: Callable[[Path], Any], missing: tuple[type[BaseException], ...],
+                     reason: Callable[[BaseException], str]) -> Iterator[Any]:
+    """The body of a session fixture for a throwaway server: ``start(root)`` in a fresh temporary folder, the server
+    yielded, then stopped and the folder removed. When ``start`` raises one of ``missing`` (the server's software
+    is not installed) the test skips with ``reason(exc)``, or fails under CI."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        server = start(root)
+    except missing as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        skip_or_fail(reason(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def require_chromium() -> str:

@@ -14,14 +14,13 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import in_ci
+from tests.conftest import throwaway_server
 
 
 def pg_bin() -> Path | None:
@@ -108,18 +107,7 @@ def start_server(root: Path) -> PgServer:
 @pytest.fixture(scope="session")
 def pg_server():
     """A running throwaway PostgreSQL (``PgServer``); skipped with the reason when PostgreSQL is not installed."""
-    root = Path(tempfile.mkdtemp(prefix="monitor-pg-"))
-    try:
-        server = start_server(root)
-    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        detail = getattr(exc, "stderr", "") or ""
-        reason = f"no throwaway PostgreSQL: {exc} {detail}".strip()
-        if in_ci():
-            pytest.fail(f"{reason}: CI must run this test, not skip it", pytrace=False)
-        pytest.skip(reason)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    def reason(exc: BaseException) -> str:
+        return f"no throwaway PostgreSQL: {exc} {getattr(exc, 'stderr', '') or ''}".strip()
+
+    yield from throwaway_server("monitor-pg-", start_server, (FileNotFoundError, subprocess.CalledProcessError), reason)

@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import in_ci
+from tests.conftest import throwaway_server
 from tests.pg_server import free_port
 
 REGION = "eu-west-1"
@@ -140,17 +138,7 @@ def _make_user(server: S3Server) -> None:
 @pytest.fixture(scope="session")
 def s3_server():
     """A running moto S3 server (``S3Server``); skipped with the reason when moto is not installed."""
-    root = Path(tempfile.mkdtemp(prefix="monitor-s3-"))
-    try:
-        server = start_server(root / "moto.log")
-    except ImportError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        reason = f"no local S3 server: moto is not installed ({exc}; it is in the dev group: `python3 bootstrap.py setup`)"
-        if in_ci():
-            pytest.fail(f"{reason}: CI must run this test, not skip it", pytrace=False)
-        pytest.skip(reason)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    def reason(exc: BaseException) -> str:
+        return f"no local S3 server: moto is not installed ({exc}; it is in the dev group: `python3 bootstrap.py setup`)"
+
+    yield from throwaway_server("monitor-s3-", lambda root: start_server(root / "moto.log"), (ImportError,), reason)

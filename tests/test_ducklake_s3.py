@@ -23,7 +23,7 @@ from pipelines.settings import paths
 from tests.conftest import MONITOR, make_dirs
 from tests.pg_server import pg_server  # noqa: F401  (the fixture)
 from tests.s3_server import s3_server  # noqa: F401  (the fixture)
-from tests.test_ducklake import _canonical
+from tests.test_ducklake import _canonical, _lake_connect
 
 BUCKET = "monitor-lake"
 # DuckLake 1.5.5 keeps the rows of an INSERT of at most this many rows in the catalog (data inlining), not in a Parquet
@@ -44,14 +44,6 @@ def aws(env: dict[str, str]):
         for k in [k for k in os.environ if k.startswith("AWS_")]:
             del os.environ[k]
         os.environ.update(saved)
-
-
-def _connect(backend: Backend, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    backends.load_extensions(con, backend)
-    con.execute(backend.attach_statement("lake", read_only))
-    con.execute("USE lake")
-    return con
 
 
 def _secret(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -112,7 +104,7 @@ def small_lake(pg_server, s3_server):
 
 
 def test_a_table_lands_in_the_bucket_and_reads_back(small_lake, s3_server):
-    with aws(s3_server.env()), _connect(small_lake) as con:
+    with aws(s3_server.env()), _lake_connect(small_lake) as con:
         warehouse.replace_table(con, "probe", pl.DataFrame({"i": range(1000), "s": ["x"] * 1000}))
         files = [r[0] for r in con.execute("SELECT data_file FROM ducklake_list_files('lake', 'probe')").fetchall()]
         assert con.execute("SELECT count(*), sum(i) FROM probe").fetchone() == (1000, 499500)
@@ -124,16 +116,16 @@ def test_the_store_refuses_a_wrong_secret_and_a_missing_session_token(small_lake
     """moto checks signatures as S3 does: these fail at the first read of a Parquet file, with S3's reason. (DuckDB's
     httpfs also takes AWS_SESSION_TOKEN from the environment when a secret has none, seen with 1.5.5, so this passes
     without the secret's SESSION_TOKEN too; test_the_s3_secret_follows_the_aws_variables checks that one.)"""
-    with aws(s3_server.env()), _connect(small_lake) as con:
+    with aws(s3_server.env()), _lake_connect(small_lake) as con:
         warehouse.replace_table(con, "probe_auth", pl.DataFrame({"i": range(100)}))
-    with aws(s3_server.env() | {"AWS_SECRET_ACCESS_KEY": "wrong"}), _connect(small_lake, read_only=True) as con:
+    with aws(s3_server.env() | {"AWS_SECRET_ACCESS_KEY": "wrong"}), _lake_connect(small_lake, read_only=True) as con:
         with pytest.raises(duckdb.Error, match="SignatureDoesNotMatch"):
             con.execute("SELECT sum(i) FROM probe_auth").fetchone()
     temporary = s3_server.temporary_env()  # an assumed role: key, secret and session token
-    with aws(temporary), _connect(small_lake, read_only=True) as con:
+    with aws(temporary), _lake_connect(small_lake, read_only=True) as con:
         assert con.execute("SELECT sum(i) FROM probe_auth").fetchone()[0] == 4950
     without_token = {k: v for k, v in temporary.items() if k != "AWS_SESSION_TOKEN"}
-    with aws(without_token), _connect(small_lake, read_only=True) as con:
+    with aws(without_token), _lake_connect(small_lake, read_only=True) as con:
         with pytest.raises(duckdb.Error, match="InvalidAccessKeyId"):
             con.execute("SELECT sum(i) FROM probe_auth").fetchone()
 
@@ -141,7 +133,7 @@ def test_the_store_refuses_a_wrong_secret_and_a_missing_session_token(small_lake
 def test_a_missing_bucket_fails_the_first_write_with_s3s_reason(pg_server, s3_server):
     """ATTACH does not reach the store (the catalog is in PostgreSQL); the first Parquet file written does."""
     backend = Backend("ducklake", "postgres:" + pg_server.createdb("no_bucket"), "s3://no-such-bucket/monitor/")
-    with aws(s3_server.env()), _connect(backend) as con:
+    with aws(s3_server.env()), _lake_connect(backend) as con:
         with pytest.raises(duckdb.Error, match="NoSuchBucket"):
             warehouse.replace_table(con, "probe", pl.DataFrame({"i": range(100)}))
         assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake'").fetchone()[0] == 0
@@ -149,7 +141,7 @@ def test_a_missing_bucket_fails_the_first_write_with_s3s_reason(pg_server, s3_se
 
 def test_expiring_snapshots_removes_their_files_from_the_bucket(small_lake, s3_server):
     """The retention SQL of docs/deployment.md ("Editions kept") on an object store: the old file is deleted."""
-    with aws(s3_server.env()), _connect(small_lake) as con:
+    with aws(s3_server.env()), _lake_connect(small_lake) as con:
         warehouse.replace_table(con, "probe_expire", pl.DataFrame({"v": ["old"] * 100}))
         old = {r[0] for r in con.execute("SELECT data_file FROM ducklake_list_files('lake', 'probe_expire')").fetchall()}
         warehouse.replace_table(con, "probe_expire", pl.DataFrame({"v": ["new"] * 100}))
@@ -196,7 +188,7 @@ def test_the_build_wrote_its_parquet_to_the_bucket_and_nothing_local(s3_built, s
     dirs, backend = s3_built
     keys = set(s3_server.keys(BUCKET, "warehouse/"))
     assert keys and all(k.endswith(".parquet") for k in keys)
-    with aws(s3_server.env()), _connect(backend, read_only=True) as con:
+    with aws(s3_server.env()), _lake_connect(backend, read_only=True) as con:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'").fetchall()]
         tables = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
         listed = {name: {r[0] for r in con.execute("SELECT data_file FROM ducklake_list_files('lake', ?)", [name]).fetchall()}
@@ -219,7 +211,7 @@ def test_a_read_only_reader_sees_the_tables_from_the_bucket(s3_built, s3_server,
     equal those of the embedded build's working warehouse; writing is refused."""
     dirs, backend = s3_built
     query = "SELECT count(*), sum(hash(t)) FROM {} t"
-    with aws(s3_server.env()), _connect(backend, read_only=True) as con:
+    with aws(s3_server.env()), _lake_connect(backend, read_only=True) as con:
         assert con.execute("SELECT value FROM ducklake_options('lake') WHERE option_name = 'data_path'").fetchone()[0] \
             == backend.data_path
         lake = {t: con.execute(query.format(t)).fetchone() for t in ("raw_cbs__observations", "mart__figures_current")}
