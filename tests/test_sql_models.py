@@ -85,6 +85,13 @@ def test_build_order_puts_every_model_after_what_it_reads():
         assert all(order.index(r) < order.index(model) for r in refs if r in graph), model
 
 
+def test_build_order_from_roots_holds_only_what_they_read():
+    graph = {"mart__a": ("stg_x",), "stg_x": ("raw_x",), "mart__b": ("mart__a", "stg_y"), "stg_y": ("raw_y",),
+             "mart__c": ("stg_y",)}
+    assert build_order(graph, roots=["mart__b"]) == ["stg_x", "mart__a", "stg_y", "mart__b"]  # not mart__c
+    assert build_order(graph, roots=["stg_y"]) == ["stg_y"]
+
+
 def test_header_sets_materialization():
     models = {m.name: m for m in discover()}
     assert models["mart__figures_current"].materialized == "view"

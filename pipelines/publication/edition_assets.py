@@ -173,10 +173,10 @@ def edition_figures_asset(raw_tables: list[str], sql_assets: list[dg.AssetsDefin
     cut-off (the SQL models that make mart__figures_current re-run per edition, pipelines/publication/editions.py).
     It depends on every raw table and on those models, so a change to another model does not rebuild it."""
     from pipelines.descriptions import table_description
-    from pipelines.publication.editions import EDITION_FIGURES, with_inputs
-    from pipelines.transform.sql_models import discover
+    from pipelines.publication.editions import EDITION_FIGURES
+    from pipelines.transform.sql_models import build_order, discover
 
-    built = with_inputs([EDITION_SOURCE], {m.name: m for m in discover()})
+    built = set(build_order({m.name: m.references for m in discover()}, roots=[EDITION_SOURCE]))
     deps = [*raw_tables, *(key.to_user_string() for a in sql_assets for key in a.keys if key.to_user_string() in built)]
 
     @dg.asset(

@@ -101,17 +101,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         "ORDER BY column_index", [table]).fetchall()]
 
 
-def with_inputs(names: Sequence[str], models: dict) -> set[str]:
-    """``names`` and every SQL model they read, directly or through other models."""
-    wanted, todo = set(), list(names)
-    while todo:
-        name = todo.pop()
-        if name in models and name not in wanted:
-            wanted.add(name)
-            todo += models[name].references
-    return wanted
-
-
 def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_editions: bool = True,
                             only: Sequence[str] = ()) -> dict[str, int]:
     """Write ``target`` (a fresh DuckDB file): the raw tables of ``work`` as known on ``cutoff`` and every SQL
@@ -161,10 +150,8 @@ def build_edition_warehouse(work: Path, target: Path, cutoff: date, with_edition
                             "WHERE cutoff <= $cutoff ORDER BY ALL", {"cutoff": cutoff})
             con.execute("DETACH work")
             models = {m.name: m for m in discover()}
-            if only:
-                models = {n: models[n] for n in with_inputs(only, models)}
             present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-            for name in [n for n in build_order({m.name: m.references for m in models.values()}) if n in models]:
+            for name in build_order({m.name: m.references for m in models.values()}, roots=only):
                 model = models[name]
                 if not set(model.references) <= present:
                     continue  # reads what this warehouse does not hold (the editions comparison, when building it)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,8 +209,9 @@ def dependency_graph(models: tuple[SqlModel, ...], known_tables: set[str]) -> di
     return graph
 
 
-def build_order(graph: dict[str, tuple[str, ...]]) -> list[str]:
-    """The models in an order where every model comes after the models it reads (raw tables are not listed)."""
+def build_order(graph: dict[str, tuple[str, ...]], roots: Sequence[str] = ()) -> list[str]:
+    """The models in an order where every model comes after the models it reads (raw tables are not listed);
+    with ``roots``, only those models and the models they read, directly or through others."""
     order: list[str] = []
     state: dict[str, str] = {}
 
@@ -227,6 +229,6 @@ def build_order(graph: dict[str, tuple[str, ...]]) -> list[str]:
         state[name] = "done"
         order.append(name)
 
-    for name in sorted(graph):
+    for name in sorted(roots or graph):
         visit(name, ())
     return order
