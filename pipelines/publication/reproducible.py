@@ -44,10 +44,23 @@ def database_digest(path: Path) -> str:
                 h.update(repr(row).encode("utf-8") + b"\n")
         for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                                     "ORDER BY 1").fetchall():
-            digest, rows = con.execute(f'SELECT sha256(coalesce(string_agg(r, chr(10) ORDER BY r), \'\')), count(*) '
-                                       f'FROM (SELECT CAST(t AS VARCHAR) AS r FROM "{table}" t)').fetchone()
+            digest, rows = _rows_digest(con, table)
             h.update(f"{table}\t{rows}\t{digest}\n".encode("utf-8"))
     return h.hexdigest()
+
+
+def _rows_digest(con: duckdb.DuckDBPyConnection, table: str, batch: int = 10_000) -> tuple[str, int]:
+    """sha256 of the table's rows, each cast to text, sorted and joined by newlines, and the row count. The rows
+    are streamed (DuckDB sorts within its memory limit, spilling to disk), so a table of millions of rows is
+    hashed in bounded memory."""
+    h = hashlib.sha256()
+    rows = 0
+    cursor = con.execute(f'SELECT CAST(t AS VARCHAR) AS r FROM "{table}" t ORDER BY r')
+    while chunk := cursor.fetchmany(batch):
+        for (r,) in chunk:
+            h.update((b"\n" if rows else b"") + r.encode("utf-8"))
+            rows += 1
+    return h.hexdigest(), rows
 
 
 def edition_digests(root: Path, files: list[str]) -> dict[str, str]:
