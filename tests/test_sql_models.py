@@ -8,7 +8,8 @@ import pytest
 
 from pipelines.core.errors import MonitorError
 from pipelines.definitions import sql_inputs
-from pipelines.transform.sql_models import build_order, dependency_graph, discover, discover_macros, macro_statements, table_references
+from pipelines.transform.sql_models import (_parse_file, build_order, dependency_graph, discover, discover_macros,
+                                             macro_statements, table_references)
 from tests.conftest import SNAPSHOTS
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -96,6 +97,28 @@ def test_header_sets_materialization():
     models = {m.name: m for m in discover()}
     assert models["mart__figures_current"].materialized == "view"
     assert models["mart__current_figure_keys"].materialized == "table"
+
+
+def test_header_sets_how_a_view_is_published():
+    """The views analysts query most are stored in the published database; the others stay views there."""
+    models = {m.name: m for m in discover()}
+    assert (models["mart__figures"].materialized, models["mart__figures"].published) == ("view", "table")
+    assert (models["mart__figures_current"].materialized, models["mart__figures_current"].published) == ("view", "table")
+    assert (models["mart__observations"].materialized, models["mart__observations"].published) == ("view", "view")
+    assert models["mart__current_figure_keys"].published == "table"
+
+
+@pytest.mark.parametrize("header", ["-- published: parquet", "-- materialized: table\n-- published: view"])
+def test_bad_published_header_is_refused_naming_the_file(tmp_path, header):
+    marts = tmp_path / "sql" / "marts"
+    marts.mkdir(parents=True)
+    (tmp_path / "sql" / "macros").mkdir()
+    path = marts / "mart__x.sql"
+    path.write_text(header + "\nSELECT 1 AS a\n", encoding="utf-8")
+    with pytest.raises(MonitorError) as err:
+        _parse_file(path, "marts")
+    assert err.value.problems[0].file == "sql/marts/mart__x.sql"
+    assert err.value.problems[0].field == "published"
 
 
 def test_every_observation_is_stored_once_in_a_table():
@@ -292,7 +315,7 @@ def test_every_model_is_published_non_empty_as_declared(built):
     with duckdb.connect(str(built.output / "monitor.duckdb"), read_only=True) as con:
         kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
         for model in discover():
-            assert kinds.get(model.name) == ("VIEW" if model.materialized == "view" else "BASE TABLE"), model.name
+            assert kinds.get(model.name) == ("VIEW" if model.published == "view" else "BASE TABLE"), model.name
             rows = con.execute(f'SELECT count(*) FROM "{model.name}"').fetchone()[0]
             if model.name == "mart__edition_changes" and _editions(con) < 2:
                 assert rows == 0, "with one edition there is no previous edition to compare with"

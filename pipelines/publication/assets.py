@@ -33,11 +33,12 @@ PUBLISHED_FILES = [DATABASE, *EDITIONS, CHART_DATA_DIR, REPORT_DIR]
 
 def export_published_database(work: Path, target: Path, tables: Sequence[str]) -> None:
     """Write the published database from the working warehouse: tables copied, SQL models declared
-    ``materialized: view`` recreated as views (so they keep their definition), every table, view and column
-    described from the contracts. Used by ``publication__database`` for every build and refresh."""
+    ``materialized: view`` recreated as views (so they keep their definition), except those declared
+    ``published: table``, whose rows are stored (the views analysts query most; sql_models.py), and every table,
+    view and column described from the contracts. Used by ``publication__database`` for every build and refresh."""
     models = {m.name: m for m in discover()}
     order = build_order({m.name: m.references for m in models.values()})
-    views = {name: models[name].sql for name in order if name in tables and models[name].materialized == "view"}
+    views = {name: models[name].sql for name in order if name in tables and models[name].published == "view"}
     copied = [t for t in tables if t not in views]
     macros = macro_statements(sorted({name for view in views for name in models[view].macros}))
     export_database(work, target, copied, views, comments=comment_statements(copied, views), macros=macros)

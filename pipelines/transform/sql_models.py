@@ -7,6 +7,11 @@ functions that read files (``read_csv``, ``'x.parquet'``) and other databases ar
 enter the monitor through verified snapshots and raw assets. A header comment configures the model::
 
     -- materialized: table        (default) or view
+    -- published: table           (a view only) store the view's rows as a table in the published database
+
+A view keeps the working warehouse at one copy of every observation; ``published: table`` is for the views
+analysts query most (``mart__figures``, ``mart__figures_current``): the published, read-only file stores their
+rows, so a query reads them instead of running the view's joins each time.
 
 Its description is written once, in its data contract (pipelines/descriptions.py); a ``-- description:``
 header is refused, so that two texts cannot drift apart.
@@ -52,6 +57,7 @@ class SqlModel:
     materialized: str
     references: tuple[str, ...]  # every table the SQL reads, CTE names excluded
     macros: tuple[str, ...] = ()  # the sql/macros/ it calls
+    published: str = "table"  # how monitor.duckdb holds it: "table" or "view" (a view recreated from its SQL)
 
     @property
     def rel_path(self) -> str:
@@ -117,9 +123,14 @@ def _parse_file(path: Path, layer: str, source: str | None = None, union_of: lis
                            "remove the header: a description is written once, in the contract")
     if materialized not in ("table", "view"):
         raise MonitorError(f"SQL model {rel}: bad header", [Problem("materialized must be table or view", file=rel, field="materialized", value=materialized)])
+    published = header.get("published", materialized)
+    if published not in ("table", "view") or (materialized == "table" and published == "view"):
+        raise MonitorError(f"SQL model {rel}: bad header",
+                           [Problem("published must be table, or view for a view", file=rel, field="published",
+                                    value=published)])
     name = path.stem.replace(SOURCE, source) if source is not None else path.stem
     return SqlModel(name, layer, path, sql, materialized, table_references(sql, rel),
-                    macros_called(sql, rel, {m.name for m in discover_macros(path.parents[1])}))
+                    macros_called(sql, rel, {m.name for m in discover_macros(path.parents[1])}), published)
 
 
 @dataclass(frozen=True)

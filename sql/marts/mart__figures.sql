@@ -1,4 +1,5 @@
 -- materialized: view
+-- published: table
 -- Every figure in the wide shape analysts query, composed when it is read: the observation (mart__observations),
 -- its concept (raw_monitor__indicators), its typed vintage (sql/macros/), whether it is current and why
 -- (mart__current_figure_keys: the current-figure rule) and its snapshot's citation and licence

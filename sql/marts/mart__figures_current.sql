@@ -1,2 +1,3 @@
 -- materialized: view
+-- published: table
 SELECT * FROM mart__figures WHERE is_current
