@@ -9,9 +9,9 @@ enter the monitor through verified snapshots and raw assets. A header comment co
     -- materialized: table        (default) or view
     -- published: table           (a view only) store the view's rows as a table in the published database
 
-A view keeps the working warehouse at one copy of every observation; ``published: table`` is for the views
-analysts query most (``mart__figures``, ``mart__figures_current``): the published, read-only file stores their
-rows, so a query reads them instead of running the view's joins each time.
+A view keeps the working warehouse at one copy of every observation; ``published: table`` is for a view that
+analysts query most and that joins (``mart__figures``): the published, read-only file stores its rows, so a query
+reads them instead of running the view's joins each time.
 
 Its description is written once, in its data contract (pipelines/descriptions.py); a ``-- description:``
 header is refused, so that two texts cannot drift apart.

@@ -1,3 +1,2 @@
 -- materialized: view
--- published: table
 SELECT * FROM mart__figures WHERE is_current
