@@ -79,3 +79,9 @@ SOURCE_FRESHNESS: dict[str, tuple[str, int] | None] = {
 
 # The failure webhook (MONITOR_ALERT_WEBHOOK, pipelines/operations/alerts.py): seconds to wait for it to answer.
 ALERT_TIMEOUT = 10.0
+
+# The offline publication engine (pipelines/publication/engine/render.py) renders this many editions (Quarto
+# profiles: Dutch, English) at once, each in its own thread with its own Jupyter kernel; their pandoc, kernel and
+# Typst work overlaps on the machine's cores. 1 renders them one after another (less memory: each kernel holds the
+# report's data and libraries, ~300 MB).
+RENDER_PARALLEL_EDITIONS = 2

@@ -411,3 +411,24 @@ def test_an_edition_label_without_an_edition_fails_before_anything_runs(tmp_path
     with pytest.raises(RenderError, match=r"_quarto-nl\.yml: '(subtitle|edition): Editie \{edition\}.*' names the edition.*MONITOR_EDITION"):
         render(project / "doc.qmd", tmp_path / "out", env={})
     assert not (tmp_path / "out" / "doc.html").exists()
+
+
+def test_editions_rendered_in_parallel_equal_those_rendered_one_after_another(rendered, tmp_path, monkeypatch):
+    """The editions render in parallel threads, each with its own kernel (policy.RENDER_PARALLEL_EDITIONS): every
+    document and chart CSV is byte for byte what rendering them one at a time gives, so no edition sees another's
+    profile, kernel or files."""
+    from pipelines import policy
+
+    assert policy.RENDER_PARALLEL_EDITIONS > 1, "the module fixture renders in parallel"
+    monkeypatch.setattr(policy, "RENDER_PARALLEL_EDITIONS", 1)
+    project = make_project(tmp_path)
+    out = tmp_path / "out"
+    produced = render(project / "doc.qmd", out, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert sorted(produced) == sorted(rendered[1])
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    parallel, serial = files(rendered[0]), files(out)
+    assert sorted(parallel) == sorted(serial)
+    assert [name for name in parallel if parallel[name] != serial[name]] == []

@@ -72,13 +72,18 @@ def execute(doc: Document, env: dict[str, str], timeout: int = 600) -> Executed:
     result = Executed()
     if not nb.cells:
         return result
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
     with tempfile.TemporaryDirectory(prefix="monitor-kernel-") as tmp:
         kernel_root = _kernel_dir(Path(tmp))
         kernel_env = dict(os.environ) | env | {"JUPYTER_PATH": str(kernel_root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        previous = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = str(kernel_root)
+        # The kernelspec is found through this manager, not through os.environ, so that editions can be executed
+        # in parallel threads (render.py), each with its own kernel.
+        specs = KernelSpecManager(kernel_dirs=[str(kernel_root / "kernels")])
         try:
-            client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout, allow_errors=False,
+            client = NotebookClient(nb, km=KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs),
+                                    timeout=timeout, allow_errors=False,
                                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
                                     resources={"metadata": {"path": str(doc.path.parent)}})
             client.execute(env=kernel_env)
@@ -91,11 +96,6 @@ def execute(doc: Document, env: dict[str, str], timeout: int = 600) -> Executed:
                 where = (f"{block.line.where}: cell {block.label}" if isinstance(block, Cell)
                          else f"{block.line.where}: an inline expression in the text from here")
             raise ExecutionError(f"{where} failed:\n{exc}") from exc
-        finally:
-            if previous is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = previous
     for cell, (b, kind) in zip(nb.cells, index):
         if kind == "cell":
             result.outputs[b] = cell.get("outputs", [])

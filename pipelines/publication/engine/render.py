@@ -95,10 +95,8 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
             _check_citations(project, doc, qmd)
             edition_metadata(projects.merge(project.config, doc.front_matter), env.get(EDITION_ENV),
                              _profile_file(qmd.parent, profile))
-        produced = {}
         env = dict(env) | {"MONITOR_DATA_DIR": str(work / "data")}  # published data files, moved with the documents
-        for profile, project in editions:
-            produced |= _render_offline(qmd, doc, project, work, profile, env)
+        produced = _render_editions(qmd, doc, editions, work, env)
         placed = {}
         for data_file in sorted((work / "data").glob("*")):  # chart CSVs and any other file cells wrote there
             (out_dir / "data").mkdir(exist_ok=True)
@@ -109,6 +107,22 @@ def render(qmd: Path, out_dir: Path, env: dict[str, str]) -> dict[str, Path]:
         return placed
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _render_editions(qmd: Path, doc, editions: list, work: Path, env: dict[str, str]) -> dict[str, Path]:
+    """Every edition rendered offline, ``policy.RENDER_PARALLEL_EDITIONS`` at a time (each writes only its own
+    folder under ``work`` and its own chart CSVs). The first edition's error is raised, after the others ended."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines import policy
+
+    workers = max(1, min(policy.RENDER_PARALLEL_EDITIONS, len(editions)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+        futures = [pool.submit(_render_offline, qmd, doc, project, work, profile, env) for profile, project in editions]
+    produced: dict[str, Path] = {}
+    for future in futures:  # in the profiles' order; every future is done once the pool has shut down
+        produced |= future.result()
+    return produced
 
 
 def _profile_file(directory: Path, profile: str | None) -> Path:
