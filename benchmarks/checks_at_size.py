@@ -16,6 +16,11 @@ alternate between the routes, ``--repeat`` times each; medians go to stdout with
 average. Run:
 
     .venv/bin/python benchmarks/checks_at_size.py --keys 8000 --periods 130 --measures 3 --repeat 3
+
+``--memory-limit 400MB`` runs the checks within that DuckDB memory limit (the build's default,
+``pipelines/policy.py``), e.g. at several ``--keys`` to show that time grows linearly with the rows and memory not:
+
+    .venv/bin/python benchmarks/checks_at_size.py --routes after --memory-limit 400MB --repeat 1 --keys 2667
 """
 
 from __future__ import annotations
@@ -44,8 +49,8 @@ VALUES = {
     "indicator_id": "'banen_werknemers_m' || m",
     "measure": "'M00' || m",
     "measure_label": "'Banen van werknemers, maat ' || m",
-    "breakdown": "'RegioS=GM' || lpad(k::VARCHAR, 4, '0')",
-    "dimensions": "'{\"RegioS\": \"GM' || lpad(k::VARCHAR, 4, '0') || '\"}'",
+    "breakdown": "'RegioS=GM' || lpad(k::VARCHAR, {width}, '0')",  # lpad cuts longer keys: {width} fits them all
+    "dimensions": "'{\"RegioS\": \"GM' || lpad(k::VARCHAR, {width}, '0') || '\"}'",
     "dimension_labels": "'{\"RegioS\": \"Gemeente ' || k || '\"}'",
     "period_code": "strftime(start, '%Y') || 'MM' || strftime(start, '%m')",
     "period_type": "'month'",
@@ -75,8 +80,9 @@ def build(con, keys: int, periods: int, measures: int) -> int:
     from pipelines.validation.contracts import load_contracts
 
     contract = load_contracts()[TABLE]
-    cols = ", ".join(f"CAST({VALUES.get(p['name'], 'NULL').replace('{periods}', str(periods))} AS {p['physicalType']}) AS {p['name']}"
-                     for p in contract.properties)
+    width = str(max(4, len(str(keys - 1))))
+    cols = ", ".join(f"CAST({VALUES.get(p['name'], 'NULL').replace('{periods}', str(periods)).replace('{width}', width)} "
+                     f"AS {p['physicalType']}) AS {p['name']}" for p in contract.properties)
     con.execute(f"""CREATE OR REPLACE TABLE {TABLE} AS
         SELECT {cols} FROM (
             SELECT k, p, m, CAST(DATE '2014-01-01' + to_months(CAST(p AS INTEGER)) AS DATE) AS start
@@ -142,8 +148,17 @@ def _runner(route: str):
 
 
 def _peak_rss_mb() -> int:
+    """This process's peak RSS: VmHWM (Linux), which starts afresh at exec. Not ru_maxrss: Linux carries that over
+    from the parent at fork, so every check process reported at least the RSS of the parent that had just built the
+    table (1.1 GB at 1M rows, 2.7 GB at 3M, 8.3 GB at 10M, where VmHWM says 633, 728 and 746 MB)."""
     import resource
 
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
@@ -154,7 +169,8 @@ def _child(route: str, database: str, mode: str) -> None:
     runner = _runner(route)
     from pipelines.validation.contracts import load_contracts
 
-    con = duckdb.connect(database, read_only=True)
+    limit = os.environ.get("CHECKS_MEMORY_LIMIT")  # --memory-limit, passed on by _compare
+    con = duckdb.connect(database, read_only=True, config={"memory_limit": limit} if limit else {})
     contracts = load_contracts()
     if mode == "shipped":  # every contracted table of a built warehouse, in name order (the first pays GX's import)
         present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()").fetchall()}
@@ -185,6 +201,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--routes", default="before,after")
     ap.add_argument("--hostile", action="store_true")
+    ap.add_argument("--memory-limit", help="DuckDB memory_limit of the checking connection, e.g. 400MB (default: DuckDB's)")
     ap.add_argument("--shipped", metavar="WAREHOUSE", help="instead: per-table check cost on a built warehouse "
                     "(e.g. .monitor/warehouse.duckdb after `monitor build`)")
     ap.add_argument("--child", nargs=3, metavar=("ROUTE", "DATABASE", "SERIES"), help=argparse.SUPPRESS)
@@ -210,13 +227,15 @@ def main() -> None:
 
 def _compare(args, database: str, mode: str, expected: dict[str, str]) -> None:
     """Run the routes alternately, ``--repeat`` times each, in fresh subprocesses; print each run and the medians."""
-    print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, DuckDB memory_limit "
+          f"{args.memory_limit or 'DuckDB default'}", flush=True)
     runs: dict[str, list[dict]] = {r: [] for r in args.routes.split(",")}
     for _ in range(args.repeat):
         for route in runs:
             load = os.getloadavg()[0]
+            env = dict(os.environ) | ({"CHECKS_MEMORY_LIMIT": args.memory_limit} if args.memory_limit else {})
             out = subprocess.run([sys.executable, __file__, "--child", route, database, mode],
-                                 capture_output=True, text=True, cwd=REPO)
+                                 capture_output=True, text=True, cwd=REPO, env=env)
             if out.returncode:
                 raise SystemExit(f"{route} failed:\n{out.stderr[-3000:]}")
             run = json.loads(out.stdout.strip().splitlines()[-1]) | {"load_1min": round(load, 2)}
