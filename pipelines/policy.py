@@ -83,5 +83,5 @@ ALERT_TIMEOUT = 10.0
 # The offline publication engine (pipelines/publication/engine/render.py) renders this many editions (Quarto
 # profiles: Dutch, English) at once, each in its own thread with its own Jupyter kernel; their pandoc, kernel and
 # Typst work overlaps on the machine's cores. 1 renders them one after another (less memory: each kernel holds the
-# report's data and libraries, ~300 MB).
+# report's data and libraries, ~370 MB each with the shipped data).
 RENDER_PARALLEL_EDITIONS = 2
