@@ -18,7 +18,8 @@ average. Run:
     .venv/bin/python benchmarks/checks_at_size.py --keys 8000 --periods 130 --measures 3 --repeat 3
 
 ``--memory-limit 400MB`` runs the checks within that DuckDB memory limit (the build's default,
-``pipelines/policy.py``), e.g. at several ``--keys`` to show that time grows linearly with the rows and memory not:
+``pipelines/policy.py``; passed to the check processes as ``MONITOR_DUCKDB_MEMORY``), e.g. at several ``--keys`` to
+see how time and memory grow with the rows:
 
     .venv/bin/python benchmarks/checks_at_size.py --routes after --memory-limit 400MB --repeat 1 --keys 2667
 """
@@ -169,7 +170,7 @@ def _child(route: str, database: str, mode: str) -> None:
     runner = _runner(route)
     from pipelines.validation.contracts import load_contracts
 
-    limit = os.environ.get("CHECKS_MEMORY_LIMIT")  # --memory-limit, passed on by _compare
+    limit = os.environ.get("MONITOR_DUCKDB_MEMORY")  # --memory-limit, passed on by _compare (the build's variable)
     con = duckdb.connect(database, read_only=True, config={"memory_limit": limit} if limit else {})
     contracts = load_contracts()
     if mode == "shipped":  # every contracted table of a built warehouse, in name order (the first pays GX's import)
@@ -233,7 +234,8 @@ def _compare(args, database: str, mode: str, expected: dict[str, str]) -> None:
     for _ in range(args.repeat):
         for route in runs:
             load = os.getloadavg()[0]
-            env = dict(os.environ) | ({"CHECKS_MEMORY_LIMIT": args.memory_limit} if args.memory_limit else {})
+            env = {k: v for k, v in os.environ.items() if k != "MONITOR_DUCKDB_MEMORY"}  # only --memory-limit sets it
+            env |= {"MONITOR_DUCKDB_MEMORY": args.memory_limit} if args.memory_limit else {}
             out = subprocess.run([sys.executable, __file__, "--child", route, database, mode],
                                  capture_output=True, text=True, cwd=REPO, env=env)
             if out.returncode:
